@@ -1,0 +1,84 @@
+"""IAM policy statements for a project's repositories (pure functions, no Pulumi).
+
+Nothing taken from config may change what a statement means: the prefix is limited to
+repository-name characters without '/' or '*' (see naming.check_prefix), and group and domain
+names may not contain quotes, so quoting them keeps any spaces or keywords inside the name.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .naming import check_prefix
+
+# Names OCI accepts unquoted after `group` in the default identity domain.
+_PLAIN_GROUP = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
+# Group and identity-domain display names: letters, digits, spaces and . _ - @ (no quotes,
+# commas, slashes, braces or operators, which would end the quoted name or the subject).
+_GROUP = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9 ._@-]{0,98}[A-Za-z0-9_.-])?$")
+# `group id <ocid>` is OCI's syntax for a group by OCID: a group literally called "id" must be
+# quoted so that it stays a name.
+_SUBJECT_KEYWORDS = frozenset({"id"})
+
+# The recipe's list condition, kept verbatim, widened with the operation name that Oracle's
+# current Container Registry policy reference lists for listing repositories.
+LIST_OPERATIONS = ("ListDockerRepositories", "ListContainerRepositories")
+
+
+def check_group_name(name: str) -> str:
+    if not _GROUP.match(name) or "  " in name:
+        raise ValueError(
+            "must be an IAM group name: 1-100 letters, digits, single spaces and . _ - @, "
+            f"starting and ending with a letter, digit or . _ - (no quotes, '/', '*' or ','); got {name!r}"
+        )
+    return name
+
+
+def check_domain_name(name: str) -> str:
+    if not _GROUP.match(name) or "  " in name:
+        raise ValueError(
+            "must be an identity domain name: 1-100 letters, digits, single spaces and . _ - @ "
+            f"(no quotes, '/', '*' or ','); got {name!r}"
+        )
+    return name
+
+
+def group_subject(group_name: str, identity_domain: str | None = None) -> str:
+    """The policy subject for a group: ``group G``, ``group 'G H'`` or ``group 'D'/'G'``."""
+    check_group_name(group_name)
+    if identity_domain:
+        check_domain_name(identity_domain)
+        return f"group '{identity_domain}'/'{group_name}'"
+    if _PLAIN_GROUP.match(group_name) and group_name.lower() not in _SUBJECT_KEYWORDS:
+        return f"group {group_name}"
+    return f"group '{group_name}'"
+
+
+def manage_statement(subject: str, prefix: str) -> str:
+    """Lets the group manage only the repositories whose names start with ``<prefix>-``."""
+    check_prefix(prefix)
+    return f"allow {subject} to manage repos in tenancy where target.repo.name = /{prefix}-*/"
+
+
+def list_statement(subject: str) -> str:
+    """Lets the group list every repository name (``inspect`` grants nothing more)."""
+    condition = ", ".join(f"request.operation='{operation}'" for operation in LIST_OPERATIONS)
+    return f"allow {subject} to inspect repos in tenancy where any {{{condition}}}"
+
+
+def policy_statements(
+    prefix: str,
+    group_name: str,
+    identity_domain: str | None = None,
+    allow_list_repositories: bool = False,
+) -> list[str]:
+    """The project's statements: manage on ``<prefix>-*`` and, when asked, list all.
+
+    The manage statement comes first, so turning the list statement on or off only adds or
+    removes the last statement and leaves the first one untouched in a diff.
+    """
+    subject = group_subject(group_name, identity_domain)
+    statements = [manage_statement(subject, prefix)]
+    if allow_list_repositories:
+        statements.append(list_statement(subject))
+    return statements

@@ -1,0 +1,88 @@
+"""Policy statements: exact text, least privilege, and no way for config to change their meaning."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.statements import group_subject, policy_statements
+
+MANAGE = "allow group {subject} to manage repos in tenancy where target.repo.name = /{prefix}-*/"
+LIST = (
+    "allow group {subject} to inspect repos in tenancy where any "
+    "{{request.operation='ListDockerRepositories', request.operation='ListContainerRepositories'}}"
+)
+
+
+def test_default_is_one_manage_statement_scoped_to_the_prefix() -> None:
+    assert policy_statements("p-oraas", "oraas-devs") == [
+        "allow group oraas-devs to manage repos in tenancy where target.repo.name = /p-oraas-*/"
+    ]
+
+
+def test_list_statement_only_when_asked_and_it_keeps_the_recipe_condition() -> None:
+    statements = policy_statements("p-oraas", "oraas-devs", allow_list_repositories=True)
+    assert statements[0] == MANAGE.format(subject="oraas-devs", prefix="p-oraas")
+    assert statements[1] == LIST.format(subject="oraas-devs")
+    assert "request.operation='ListDockerRepositories'" in statements[1]
+    assert " inspect repos " in statements[1]
+
+
+@pytest.mark.parametrize(
+    ("group", "domain", "subject"),
+    [
+        ("oraas-devs", None, "group oraas-devs"),
+        ("OCI_Admins.eu", None, "group OCI_Admins.eu"),
+        ("Registry Pushers", None, "group 'Registry Pushers'"),
+        ("jane@example.com", None, "group 'jane@example.com'"),
+        ("id", None, "group 'id'"),
+        ("oraas-devs", "acme-prod", "group 'acme-prod'/'oraas-devs'"),
+        ("Release Managers", "Acme Prod", "group 'Acme Prod'/'Release Managers'"),
+    ],
+)
+def test_group_subject_quotes_domains_and_names_that_need_it(group: str, domain: str | None, subject: str) -> None:
+    assert group_subject(group, domain) == subject
+
+
+@pytest.mark.parametrize(
+    "group",
+    [
+        "devs' to manage all-resources in tenancy //",
+        'devs"',
+        "devs, any-user",
+        "devs/admins",
+        "devs*",
+        "devs where 1=1",
+        "devs {x}",
+        " devs",
+        "devs ",
+        "devs\nallow any-user to manage all-resources in tenancy",
+        "",
+        "a" * 101,
+    ],
+)
+def test_group_names_that_could_end_the_subject_are_refused(group: str) -> None:
+    with pytest.raises(ValueError, match="IAM group name"):
+        policy_statements("p-oraas", group)
+
+
+def test_a_group_name_made_of_policy_words_stays_one_quoted_name() -> None:
+    (statement,) = policy_statements("p-x", "devs to manage all-resources in tenancy")
+    assert statement == (
+        "allow group 'devs to manage all-resources in tenancy' to manage repos in tenancy "
+        "where target.repo.name = /p-x-*/"
+    )
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    ["p-x*", "p-x/", "p/x", "P-X", "p x", "p-x-", "-p", "p'x", "p-x/ or target.repo.name = /*", "*", ""],
+)
+def test_prefixes_that_could_widen_the_pattern_are_refused(prefix: str) -> None:
+    with pytest.raises(ValueError, match="lower-case letters and digits"):
+        policy_statements(prefix, "devs")
+
+
+@pytest.mark.parametrize("domain", ["acme'", "acme/x", "a,b", "acme*"])
+def test_bad_identity_domains_are_refused(domain: str) -> None:
+    with pytest.raises(ValueError, match="identity domain name"):
+        policy_statements("p-x", "devs", domain)
