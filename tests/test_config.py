@@ -1,0 +1,243 @@
+"""Config checks: valid stacks parse to typed settings; every bad key is named with its rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.config import ConfigError, ImageSpec, parse_settings
+from tests.conftest import COMPARTMENT, TENANCY, USER, valid_config
+from tools.harness import PROJECT_DIR, encode_config
+
+
+def parse(config: dict[str, Any], project_dir: Path | None = PROJECT_DIR) -> Any:
+    return parse_settings(encode_config(config), project_dir=project_dir)
+
+
+def test_minimal_config_takes_the_secure_defaults() -> None:
+    settings = parse(valid_config())
+    assert settings.prefix == "p-test"
+    assert settings.allow_list_repositories is False
+    assert settings.compartment_ocid == TENANCY  # default: the tenancy (root compartment)
+    assert settings.identity_domain is None
+    assert settings.tenancy_namespace is None  # looked up
+    assert settings.user_name is None  # looked up
+    assert settings.registry_server == "fra.ocir.io"
+    assert settings.images == (ImageSpec(name="api", tag="1.0"),)
+    (image,) = settings.images
+    assert (image.context, image.dockerfile, image.public, image.immutable) == ("app", "app/Dockerfile", False, False)
+
+
+def test_full_config_is_read_field_by_field() -> None:
+    settings = parse(
+        valid_config(
+            identityDomain="acme-prod",
+            allowListRepositories=True,
+            compartmentOcid=COMPARTMENT,
+            region="eu-frankfurt-1",
+            tenancyNamespace="axaxnpcrorw5",
+            userName="jane@example.com",
+            userDomain="oracleidentitycloudservice",
+            images=[
+                {
+                    "name": "web/frontend",
+                    "tag": "2024.10-rc1",
+                    "context": "app",
+                    "dockerfile": "app/Dockerfile",
+                    "buildArgs": {"NODE_IMAGE": "registry.local/node:26"},
+                    "target": "runtime",
+                    "platform": "linux/arm64",
+                    "public": True,
+                    "immutable": True,
+                }
+            ],
+        )
+    )
+    assert settings.identity_domain == "acme-prod"
+    assert settings.allow_list_repositories is True
+    assert settings.compartment_ocid == COMPARTMENT
+    assert (settings.region, settings.region_identifier) == ("eu-frankfurt-1", "eu-frankfurt-1")
+    assert (settings.tenancy_namespace, settings.user_name, settings.user_domain) == (
+        "axaxnpcrorw5",
+        "jane@example.com",
+        "oracleidentitycloudservice",
+    )
+    assert settings.images == (
+        ImageSpec(
+            name="web/frontend",
+            tag="2024.10-rc1",
+            context="app",
+            dockerfile="app/Dockerfile",
+            build_args={"NODE_IMAGE": "registry.local/node:26"},
+            target="runtime",
+            platform="linux/arm64",
+            public=True,
+            immutable=True,
+        ),
+    )
+
+
+def test_values_arrive_as_the_cli_sends_them() -> None:
+    # `pulumi config set` stores strings; structured values reach the program as JSON.
+    raw = {
+        "ocir:prefix": "p-test",
+        "ocir:groupName": "devs",
+        "ocir:tenancyOcid": TENANCY,
+        "ocir:region": "fra",
+        "ocir:userOcid": USER,
+        "ocir:allowListRepositories": "true",
+        "ocir:images": '[{"name": "api", "tag": "1.0", "public": true}]',
+        "oci:region": "eu-frankfurt-1",
+    }
+    settings = parse_settings(raw)
+    assert settings.allow_list_repositories is True
+    assert settings.images[0].public is True
+
+
+def test_empty_optional_strings_mean_unset_like_the_pulumi_yaml_defaults() -> None:
+    settings = parse(valid_config(identityDomain="", compartmentOcid="", tenancyNamespace="", userName=""))
+    assert settings.identity_domain is None
+    assert settings.compartment_ocid == TENANCY
+    assert settings.tenancy_namespace is None
+    assert settings.user_name is None
+
+
+def test_no_images_is_a_valid_onboarding_stack() -> None:
+    assert parse(valid_config(images=None)).images == ()
+    assert parse(valid_config(images=[])).images == ()
+
+
+BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
+    # (case, overrides, key named first, words of the rule)
+    ("prefix missing", {"prefix": None}, "ocir:prefix", "is required"),
+    ("prefix upper-case", {"prefix": "P-Test"}, "ocir:prefix", "lower-case"),
+    ("prefix wildcard", {"prefix": "p-*"}, "ocir:prefix", "no '/', '*'"),
+    ("prefix slash", {"prefix": "p/x"}, "ocir:prefix", "no '/', '*'"),
+    ("prefix trailing dash", {"prefix": "p-x-"}, "ocir:prefix", "lower-case"),
+    ("prefix too long", {"prefix": "p" * 89}, "ocir:prefix", "at most 88 characters"),
+    ("group missing", {"groupName": None}, "ocir:groupName", "is required"),
+    ("group quote", {"groupName": "devs'"}, "ocir:groupName", "IAM group name"),
+    ("group injection", {"groupName": "devs, any-user"}, "ocir:groupName", "no quotes, '/', '*' or ','"),
+    ("domain slash", {"identityDomain": "a/b"}, "ocir:identityDomain", "identity domain name"),
+    ("allow list not boolean", {"allowListRepositories": "yes"}, "ocir:allowListRepositories", "true or false"),
+    ("tenancy missing", {"tenancyOcid": None}, "ocir:tenancyOcid", "is required"),
+    ("tenancy malformed", {"tenancyOcid": "mytenancy"}, "ocir:tenancyOcid", "ocid1.tenancy"),
+    ("tenancy of wrong kind", {"tenancyOcid": COMPARTMENT}, "ocir:tenancyOcid", "ocid1.compartment OCID"),
+    ("compartment of wrong kind", {"compartmentOcid": USER}, "ocir:compartmentOcid", "ocid1.user OCID"),
+    ("region missing", {"region": None}, "ocir:region", "is required"),
+    ("region unknown", {"region": "frankfurt"}, "ocir:region", "region key"),
+    ("region other realm", {"region": "us-langley-1"}, "ocir:region", "only serves the commercial realm"),
+    ("region differs from provider", {"oci:region": "us-ashburn-1"}, "ocir:region", "set both to the same region"),
+    ("namespace upper-case", {"tenancyNamespace": "MyTenancy"}, "ocir:tenancyNamespace", "Object Storage namespace"),
+    ("user missing", {"userOcid": None}, "ocir:userOcid", "is required"),
+    ("user is a group", {"userOcid": "ocid1.group.oc1..aaaaaaaaexample0000"}, "ocir:userOcid", "ocid1.group OCID"),
+    ("user name with slash", {"userName": "idcs/jane"}, "ocir:userName", "ocir:userDomain"),
+    ("user name with colon", {"userName": "jane:x"}, "ocir:userName", "no '/' or ':'"),
+    ("user domain with slash", {"userDomain": "a/b"}, "ocir:userDomain", "domain segment"),
+    ("unknown key", {"prefx": "p-x"}, "ocir:prefx", "did you mean ocir:prefix"),
+    ("images not a list", {"images": "api"}, "ocir:images", "list of image objects"),
+    ("images an object", {"images": {"name": "api", "tag": "1"}}, "ocir:images", "list of image objects"),
+    ("image not an object", {"images": ["api"]}, "ocir:images[0]", "must be an object"),
+    ("image name missing", {"images": [{"tag": "1.0"}]}, "ocir:images[0].name", "is required"),
+    ("image tag missing", {"images": [{"name": "api"}]}, "ocir:images[0].tag", "is required"),
+    ("image name upper-case", {"images": [{"name": "API", "tag": "1"}]}, "ocir:images[0].name", "lower-case"),
+    (
+        "image tag a float",
+        {"images": [{"name": "api", "tag": 1.0}]},
+        "ocir:images[0].tag",
+        'quote it in YAML, e.g. "1.0"',
+    ),
+    ("image tag bad", {"images": [{"name": "api", "tag": "-1"}]}, "ocir:images[0].tag", "docker's tag rule"),
+    (
+        "image unknown field",
+        {"images": [{"name": "api", "tag": "1", "contxt": "app"}]},
+        "ocir:images[0].contxt",
+        "did you mean context",
+    ),
+    (
+        "duplicate image names",
+        {"images": [{"name": "api", "tag": "1"}, {"name": "api", "tag": "2"}]},
+        "ocir:images[1].name",
+        "must be unique",
+    ),
+    (
+        "repository too long",
+        {"images": [{"name": "a" * 250, "tag": "1"}]},
+        "ocir:images[0].name",
+        "OCI allows 255",
+    ),
+    (
+        "public not boolean",
+        {"images": [{"name": "api", "tag": "1", "public": "true"}]},
+        "ocir:images[0].public",
+        "true or false",
+    ),
+    (
+        "absolute context",
+        {"images": [{"name": "api", "tag": "1", "context": "/srv/app"}]},
+        "ocir:images[0].context",
+        "relative POSIX path",
+    ),
+    (
+        "context outside project",
+        {"images": [{"name": "api", "tag": "1", "context": "../elsewhere"}]},
+        "ocir:images[0].context",
+        "inside the project",
+    ),
+    (
+        "missing context",
+        {"images": [{"name": "api", "tag": "1", "context": "services/api"}]},
+        "ocir:images[0].context",
+        "does not exist",
+    ),
+    (
+        "missing dockerfile",
+        {"images": [{"name": "api", "tag": "1", "dockerfile": "app/Dockerfile.prod"}]},
+        "ocir:images[0].dockerfile",
+        "does not exist",
+    ),
+    (
+        "build arg not a string",
+        {"images": [{"name": "api", "tag": "1", "buildArgs": {"PORT": 8080}}]},
+        "ocir:images[0].buildArgs.PORT",
+        "must be a string",
+    ),
+    (
+        "two platforms",
+        {"images": [{"name": "api", "tag": "1", "platform": "linux/amd64,linux/arm64"}]},
+        "ocir:images[0].platform",
+        "one platform",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "rule"), [case[1:] for case in BAD_CONFIGS], ids=[c[0] for c in BAD_CONFIGS]
+)
+def test_bad_value_is_rejected_naming_its_key_and_rule(overrides: dict[str, Any], key: str, rule: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse(valid_config(**overrides))
+    message = str(caught.value)
+    assert message.startswith(f"{key}: "), message
+    assert rule in message.splitlines()[0], message
+
+
+def test_every_problem_is_reported_at_once_one_line_per_key() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse(valid_config(prefix="P*", region="mars-1", images=[{"name": "api", "tag": "1", "public": "no"}]))
+    assert caught.value.keys == ["ocir:prefix", "ocir:region", "ocir:images[0].public"]
+    assert all(line.startswith("ocir:") for line in str(caught.value).splitlines())
+
+
+def test_paths_are_not_checked_without_a_project_directory() -> None:
+    settings = parse(valid_config(images=[{"name": "api", "tag": "1", "context": "services/api"}]), project_dir=None)
+    assert settings.images[0].dockerfile == "services/api/Dockerfile"
+
+
+def test_full_image_name_length_is_checked_when_the_namespace_is_known() -> None:
+    image = {"name": "a" * 220, "tag": "1"}
+    assert parse(valid_config(images=[image]))  # namespace looked up later: repository fits 255
+    with pytest.raises(ConfigError, match=r"^ocir:images\[0\].name: .*docker allows 255"):
+        parse(valid_config(images=[image], tenancyNamespace="n" * 40))

@@ -1,0 +1,114 @@
+"""The plan command: the main job without a cloud account."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tools import plan
+from tools.harness import PROJECT_DIR
+
+DEV_STATEMENTS = [
+    "allow group oraas-developers to manage repos in tenancy where target.repo.name = /p-oraas-dev-*/",
+    "allow group oraas-developers to inspect repos in tenancy where any {request.operation='ListDockerRepositories', "
+    "request.operation='ListContainerRepositories'}",
+]
+
+
+def test_text_plan_lists_every_resource_with_statements_and_image_references(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert plan.main(["dev"]) == 0
+    text = capsys.readouterr().out
+    for kind in (
+        "oci:Identity/policy:Policy",
+        "oci:Identity/authToken:AuthToken",
+        "oci:Artifacts/containerRepository:ContainerRepository",
+        "docker:index/image:Image",
+    ):
+        assert f"+ {kind}  " in text
+    for statement in DEV_STATEMENTS:
+        assert f"- {statement}\n" in text
+    assert "imageName: fra.ocir.io/exampletenancyns/p-oraas-dev-simple-api:1.0" in text
+    assert "password: [secret]" in text
+    assert "authToken: [secret]" in text
+    assert "repoDigest: (known after apply)" in text
+
+
+def test_json_plan_is_complete_and_machine_readable(capsys: pytest.CaptureFixture[str]) -> None:
+    assert plan.main(["prod", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["project"], document["stack"]) == ("ocir", "prod")
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for resource in document["resources"]:
+        by_type.setdefault(resource["type"], []).append(resource)
+    (policy,) = by_type["oci:Identity/policy:Policy"]
+    assert policy["inputs"]["statements"] == [
+        "allow group 'acme-prod'/'oraas-release' to manage repos in tenancy where target.repo.name = /p-oraas-prd-*/"
+    ]
+    (token,) = by_type["oci:Identity/authToken:AuthToken"]
+    assert token["options"]["additionalSecretOutputs"] == ["token"]
+    (image,) = by_type["docker:index/image:Image"]
+    assert image["inputs"]["registry"]["password"] == "[secret]"
+    assert image["secretInputs"] == ["registry.password"]
+    assert "p-oraas-prd-simple-api-repository" in image["dependsOn"]
+    # prod looks up its namespace and user name at deploy time: the plan says so.
+    assert {lookup["function"] for lookup in document["lookups"]} == {
+        "oci:ObjectStorage/getNamespace:getNamespace",
+        "oci:Identity/getUser:getUser",
+    }
+    assert image["inputs"]["imageName"] == "eu-frankfurt-1.ocir.io/<tenancy-namespace>/p-oraas-prd-simple-api:1.0.0"
+    assert document["outputs"]["policyId"] == "(known after apply)"
+    assert set(document["outputs"]) == {
+        "registryServer",
+        "namespace",
+        "loginUsername",
+        "authToken",
+        "policyId",
+        "images",
+    }
+
+
+def test_plan_of_an_invalid_stack_fails_naming_the_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(PROJECT_DIR / name, tmp_path / name)
+    shutil.copytree(PROJECT_DIR / "app", tmp_path / "app")
+    config = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())
+    config["config"]["ocir:groupName"] = "devs' to manage all-resources in tenancy //"
+    config["config"]["ocir:prefx"] = "typo"
+    (tmp_path / "Pulumi.broken.yaml").write_text(yaml.safe_dump(config))
+
+    assert plan.main(["broken", "--project-dir", str(tmp_path)]) == 1
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    lines = printed.err.splitlines()
+    assert lines[0] == "error: stack broken is not valid:"
+    assert lines[1].startswith("ocir:prefx: unknown key (did you mean ocir:prefix?)")
+    assert lines[2].startswith("ocir:groupName: must be an IAM group name")
+
+
+def test_plan_of_a_missing_stack_lists_the_stacks(capsys: pytest.CaptureFixture[str]) -> None:
+    assert plan.main(["staging"]) == 2
+    assert "stacks here: dev, prod" in capsys.readouterr().err
+
+
+def test_plan_command_runs_from_any_directory(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.plan", "dev", "--json"],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(PROJECT_DIR), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert len(document["resources"]) == 8

@@ -1,0 +1,194 @@
+"""The whole program (__main__.py) under mocks: every stack file, and configs it has never seen.
+
+Expected values are written out from the contract (README, "What it declares") with plain
+f-strings rather than the program's own helpers, so a change of format in the program fails here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pulumi
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import TENANCY, TOKEN, USER, valid_config
+from tools.harness import (
+    AUTH_TOKEN,
+    GET_NAMESPACE,
+    GET_USER,
+    IMAGE,
+    POLICY,
+    PROJECT_DIR,
+    REPOSITORY,
+    OcirMocks,
+    StackRun,
+    run_program,
+    run_stack,
+    stack_names,
+)
+
+OUTPUTS = {"registryServer", "namespace", "loginUsername", "authToken", "policyId", "images"}
+REGION_KEYS = {"fra": "eu-frankfurt-1", "ams": "eu-amsterdam-1", "iad": "us-ashburn-1", "phx": "us-phoenix-1"}
+
+
+def subject(group: str, domain: str | None) -> str:
+    if domain:
+        return f"group '{domain}'/'{group}'"
+    if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*", group) and group != "id":
+        return f"group {group}"
+    return f"group '{group}'"
+
+
+def expected_statements(prefix: str, group: str, domain: str | None, allow_list: bool) -> list[str]:
+    who = subject(group, domain)
+    statements = [f"allow {who} to manage repos in tenancy where target.repo.name = /{prefix}-*/"]
+    if allow_list:
+        statements.append(
+            f"allow {who} to inspect repos in tenancy where any {{request.operation='ListDockerRepositories', "
+            "request.operation='ListContainerRepositories'}"
+        )
+    return statements
+
+
+def check_contract(run: StackRun, config: dict[str, Any], namespace: str, user_name: str) -> None:
+    """Assert everything the contract fixes, for a config in the stack-file form (native values)."""
+    prefix = config["ocir:prefix"]
+    region = config["ocir:region"].lower()
+    server = f"{region}.ocir.io"
+    domain = config.get("ocir:identityDomain") or None
+    user_domain = config.get("ocir:userDomain") or None
+    images = config.get("ocir:images", [])
+    login = f"{namespace}/{user_domain}/{user_name}" if user_domain else f"{namespace}/{user_name}"
+
+    (policy,) = run.of_type(POLICY)
+    assert policy.plain["compartmentId"] == config["ocir:tenancyOcid"]
+    assert policy.plain["name"] == f"{prefix}-ocir-policy"
+    assert policy.plain["statements"] == expected_statements(
+        prefix, config["ocir:groupName"], domain, bool(config.get("ocir:allowListRepositories"))
+    )
+
+    (token,) = run.of_type(AUTH_TOKEN)
+    assert token.plain["userId"] == config["ocir:userOcid"]
+    assert token.additional_secret_outputs == ["token"]
+
+    repositories = {r.plain["displayName"]: r for r in run.of_type(REPOSITORY)}
+    pushed = {r.plain["imageName"]: r for r in run.of_type(IMAGE)}
+    assert len(repositories) == len(pushed) == len(images)
+    compartment = config.get("ocir:compartmentOcid") or config["ocir:tenancyOcid"]
+    for image in images:
+        name = f"{prefix}-{image['name']}"
+        repository = repositories[name]
+        assert repository.plain["compartmentId"] == compartment
+        assert repository.plain["isPublic"] is bool(image.get("public", False))
+        assert repository.plain["isImmutable"] is bool(image.get("immutable", False))
+        reference = f"{server}/{namespace}/{name}:{image['tag']}"
+        docker_image = pushed[reference]
+        assert docker_image.plain["registry"] == {"server": server, "username": login, "password": TOKEN}
+        assert docker_image.secret_inputs == ["registry.password"]
+        assert repository.urn in docker_image.dependencies
+        context = image.get("context", "app")
+        assert docker_image.plain["build"]["context"] == context
+        assert docker_image.plain["build"]["dockerfile"] == image.get("dockerfile", f"{context}/Dockerfile")
+
+    outputs = run.outputs
+    assert set(outputs) == OUTPUTS
+    assert outputs["registryServer"].value == server
+    assert outputs["namespace"].value == namespace
+    assert outputs["loginUsername"].value == login
+    assert outputs["authToken"].value == TOKEN
+    assert outputs["authToken"].secret
+    assert outputs["policyId"].value.startswith("ocid1.policy.")
+    exported = outputs["images"].value
+    assert set(exported) == {image["name"] for image in images}
+    for image in images:
+        entry = exported[image["name"]]
+        assert set(entry) == {"imageName", "repoDigest", "repositoryId"}
+        assert entry["imageName"] == f"{server}/{namespace}/{prefix}-{image['name']}:{image['tag']}"
+        assert entry["repoDigest"].startswith(f"{server}/{namespace}/{prefix}-{image['name']}@sha256:")
+        assert entry["repositoryId"].startswith("ocid1.containerrepo.")
+    assert not any(o.secret for name, o in outputs.items() if name != "authToken")
+    assert run.leaks(TOKEN) == []
+
+
+@pytest.mark.parametrize("stack", stack_names())
+def test_every_stack_file_declares_the_contract(stack: str) -> None:
+    config = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
+    run = run_stack(stack, mocks=OcirMocks(token=TOKEN, namespace="lookedupns", user_name="looked-up-user"))
+    namespace = config.get("ocir:tenancyNamespace") or "lookedupns"
+    user_name = config.get("ocir:userName") or "looked-up-user"
+    check_contract(run, config, namespace, user_name)
+    lookups = {invoke.token for invoke in run.invokes}
+    assert (GET_NAMESPACE in lookups) is ("ocir:tenancyNamespace" not in config)
+    assert (GET_USER in lookups) is ("ocir:userName" not in config)
+
+
+def test_stacks_differ_as_environments_do() -> None:
+    dev = run_stack("dev", mocks=OcirMocks(token=TOKEN))
+    prod = run_stack("prod", mocks=OcirMocks(token=TOKEN))
+    assert len(dev.one(POLICY).plain["statements"]) == 2  # dev may list every repository
+    assert len(prod.one(POLICY).plain["statements"]) == 1  # prod: least privilege
+    assert all(r.plain["isImmutable"] is False for r in dev.of_type(REPOSITORY))
+    assert all(r.plain["isImmutable"] is True for r in prod.of_type(REPOSITORY))
+    assert all(r.plain["isPublic"] is False for r in dev.of_type(REPOSITORY) + prod.of_type(REPOSITORY))
+    assert dev.one(POLICY).plain["name"] != prod.one(POLICY).plain["name"]
+
+
+def test_invalid_config_declares_nothing_and_names_the_key() -> None:
+    run = run_program(valid_config(prefix="p-team/*", images=[{"name": "ok", "tag": "1"}]), raise_errors=False)
+    assert isinstance(run.error, pulumi.RunError)
+    assert str(run.error).startswith("ocir:prefix: ")
+    assert run.resources == []
+    assert run.invokes == []
+
+
+def test_a_bad_image_late_in_the_list_still_declares_nothing() -> None:
+    images = [{"name": f"svc{i}", "tag": "1"} for i in range(5)] + [{"name": "svc5", "tag": "not ok"}]
+    run = run_program(valid_config(images=images), raise_errors=False)
+    assert str(run.error).startswith("ocir:images[5].tag: ")
+    assert run.resources == []
+
+
+# Configs the project has never seen: generated, then checked against the contract.
+_component = st.from_regex(r"[a-z0-9]{1,6}", fullmatch=True)
+prefixes = st.lists(_component, min_size=1, max_size=3).map("-".join)
+groups = st.one_of(
+    st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,20}", fullmatch=True),
+    st.lists(st.from_regex(r"[A-Za-z0-9]{1,8}", fullmatch=True), min_size=2, max_size=3).map(" ".join),
+)
+image_specs = st.fixed_dictionaries(
+    {
+        "name": st.lists(_component, min_size=1, max_size=2).map("-".join),
+        "tag": st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,10}", fullmatch=True),
+    },
+    optional={"public": st.booleans(), "immutable": st.booleans(), "dockerfile": st.just("app/Dockerfile")},
+)
+_required: dict[str, st.SearchStrategy[Any]] = {
+    "ocir:prefix": prefixes,
+    "ocir:groupName": groups,
+    "ocir:tenancyOcid": st.just(TENANCY),
+    "ocir:region": st.sampled_from([*REGION_KEYS, *REGION_KEYS.values(), "FRA"]),
+    "ocir:userOcid": st.just(USER),
+    "ocir:images": st.lists(image_specs, max_size=4, unique_by=lambda image: image["name"]),
+}
+_optional: dict[str, st.SearchStrategy[Any]] = {
+    "ocir:identityDomain": st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,12}", fullmatch=True),
+    "ocir:allowListRepositories": st.booleans(),
+    "ocir:compartmentOcid": st.just("ocid1.compartment.oc1..aaaaaaaagenerated0000000000"),
+    "ocir:tenancyNamespace": st.from_regex(r"[a-z0-9]{4,16}", fullmatch=True),
+    "ocir:userName": st.from_regex(r"[a-z][a-z0-9._-]{0,12}(@example\.com)?", fullmatch=True),
+    "ocir:userDomain": st.sampled_from(["oracleidentitycloudservice", "acme-dev"]),
+}
+configs = st.fixed_dictionaries(_required, optional=_optional)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(config=configs)
+def test_never_seen_configs_declare_exactly_the_contract(config: dict[str, Any]) -> None:
+    run = run_program(config, mocks=OcirMocks(token=TOKEN, namespace="lookedupns", user_name="looked-up-user"))
+    namespace = config.get("ocir:tenancyNamespace") or "lookedupns"
+    user_name = config.get("ocir:userName") or "looked-up-user"
+    check_contract(run, config, namespace, user_name)

@@ -1,0 +1,64 @@
+"""Pulumi.yaml, the stack files and the requirements agree with what the program reads."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import yaml
+
+from components.config import KEYS
+from tools.harness import PROJECT_DIR, stack_names
+
+PROJECT = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
+DECLARED: dict[str, Any] = PROJECT["config"]
+
+
+def test_project_is_named_ocir_and_runs_python_from_the_venv() -> None:
+    assert PROJECT["name"] == "ocir"
+    assert PROJECT["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
+
+
+def test_pulumi_yaml_declares_exactly_the_keys_the_program_reads() -> None:
+    assert set(DECLARED) == {key.name for key in KEYS}
+
+
+@pytest.mark.parametrize("key", KEYS, ids=lambda key: key.name)
+def test_each_key_has_a_description_and_the_programs_default(key: Any) -> None:
+    declaration = DECLARED[key.name]
+    assert declaration["description"].strip()
+    if key.required:
+        # The CLI refuses a stack that lacks a key declared without a default.
+        assert "default" not in declaration
+    else:
+        assert declaration["default"] == key.default
+    # Types the CLI knows; an array of objects can only be declared untyped (pulumi/pulumi#11321).
+    expected_type = {"string": "string", "boolean": "boolean", "images": None}[key.type]
+    assert declaration.get("type") == expected_type
+
+
+def test_stack_files_set_every_required_key_and_no_unknown_one() -> None:
+    required = {f"ocir:{key.name}" for key in KEYS if key.required}
+    known = {f"ocir:{key.name}" for key in KEYS}
+    assert stack_names() == ["dev", "prod"]
+    for stack in stack_names():
+        config = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
+        ours = {key for key in config if key.startswith("ocir:")}
+        assert required <= ours, stack
+        assert ours <= known, stack
+        # Clearly fake OCIDs: nobody mistakes an example stack for a real tenancy.
+        for key, value in config.items():
+            if isinstance(value, str) and value.startswith("ocid1."):
+                assert "example" in value, (stack, key)
+
+
+def test_requirements_pin_the_pulumi_sdks() -> None:
+    pins = {}
+    for line in (PROJECT_DIR / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            match = re.fullmatch(r"([A-Za-z0-9_.-]+)==([0-9][0-9A-Za-z.+-]*)", line)
+            assert match, f"not pinned exactly: {line}"
+            pins[match[1].lower()] = match[2]
+    assert {"pulumi", "pulumi-oci", "pulumi-docker"} <= set(pins)

@@ -1,0 +1,432 @@
+"""Run the ocir Pulumi program in-process under Pulumi's mocks and record what it declares.
+
+No Pulumi CLI, provider plugin, credential or network is involved: ``pulumi.runtime.set_mocks``
+stands in for the engine. A recording resource monitor keeps every registration exactly as the
+engine would receive it (inputs in wire form, secrets still marked, resource options such as
+``additionalSecretOutputs``, ``dependencies`` and ``protect``), and every invoke.
+
+Used by the plan command (tools/plan.py), the tests and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import logging
+import runpy
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from google.protobuf import json_format
+from pulumi.output import Unknown
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+PROJECT_NAME = "ocir"
+
+# Wire-format markers: a secret value is {SECRET_SIG: SECRET_VALUE_SIG, "value": ...}; a value
+# the engine does not know yet (during a preview) is the UNKNOWN string.
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+POLICY = "oci:Identity/policy:Policy"
+AUTH_TOKEN = "oci:Identity/authToken:AuthToken"
+REPOSITORY = "oci:Artifacts/containerRepository:ContainerRepository"
+IMAGE = "docker:index/image:Image"
+GET_NAMESPACE = "oci:ObjectStorage/getNamespace:getNamespace"
+GET_USER = "oci:Identity/getUser:getUser"
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE_SIG
+
+
+def reveal(value: Any) -> Any:
+    """The value with every secret marker removed (for assertions on what was declared)."""
+    if is_secret(value):
+        return reveal(value.get("value"))
+    if isinstance(value, dict):
+        return {key: reveal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [reveal(item) for item in value]
+    return value
+
+
+def mask(value: Any, placeholder: str = "[secret]") -> Any:
+    """The value with every secret replaced by ``placeholder`` (for anything that is shown)."""
+    if is_secret(value):
+        return placeholder
+    if isinstance(value, dict):
+        return {key: mask(item, placeholder) for key, item in value.items()}
+    if isinstance(value, list):
+        return [mask(item, placeholder) for item in value]
+    return value
+
+
+def secret_paths(value: Any, path: str = "") -> list[str]:
+    """Dotted paths of the secret values inside ``value``."""
+    if is_secret(value):
+        return [path]
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in secret_paths(item, f"{path}.{key}" if path else key)]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in secret_paths(item, f"{path}[{index}]")]
+    return []
+
+
+@dataclass
+class Registration:
+    """One resource registration as the engine would receive it."""
+
+    type: str
+    name: str
+    urn: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+    """Inputs in wire form: secrets keep their marker (see reveal, mask, secret_paths)."""
+    dependencies: list[str]
+    additional_secret_outputs: list[str]
+    protect: bool | None
+    retain_on_delete: bool | None
+    delete_before_replace: bool
+    provider: str
+    aliases: list[dict[str, Any]]
+    ignore_changes: list[str]
+    replace_on_changes: list[str]
+
+    @property
+    def plain(self) -> dict[str, Any]:
+        revealed: dict[str, Any] = reveal(self.inputs)
+        return revealed
+
+    @property
+    def masked(self) -> dict[str, Any]:
+        masked: dict[str, Any] = mask(self.inputs)
+        return masked
+
+    @property
+    def secret_inputs(self) -> list[str]:
+        return secret_paths(self.inputs)
+
+
+@dataclass
+class Invocation:
+    token: str
+    args: dict[str, Any]
+
+
+@dataclass
+class OutputValue:
+    value: Any
+    secret: bool
+    known: bool
+
+
+@dataclass
+class StackRun:
+    """What one evaluation of the program declared."""
+
+    stack: str
+    resources: list[Registration]
+    invokes: list[Invocation]
+    outputs: dict[str, OutputValue]
+    logs: list[str]
+    error: BaseException | None = None
+
+    def of_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str) -> Registration:
+        found = self.of_type(type_)
+        if len(found) != 1:
+            raise AssertionError(f"expected one {type_}, found {len(found)}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registration:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def output_values(self) -> dict[str, Any]:
+        return {name: output.value for name, output in self.outputs.items()}
+
+    def leaks(self, value: str) -> list[str]:
+        """Every place ``value`` appears outside a secret: inputs, outputs, invokes and log lines."""
+        found = [f"input of {r.type} {r.name}" for r in self.resources if value in json.dumps(mask(r.inputs))]
+        found += [f"invoke {i.token}" for i in self.invokes if value in json.dumps(mask(i.args))]
+        found += [f"output {name}" for name, o in self.outputs.items() if not o.secret and value in json.dumps(o.value)]
+        found += [f"log line {line!r}" for line in self.logs if value in line]
+        return found
+
+    def walk(self) -> Iterator[tuple[int, Registration]]:
+        """Resources in tree order (parents first, siblings by name), with their depth."""
+        children: dict[str, list[Registration]] = {}
+        urns = {r.urn for r in self.resources}
+        for resource in self.resources:
+            parent = resource.parent if resource.parent in urns else ""
+            children.setdefault(parent, []).append(resource)
+
+        def visit(parent: str, depth: int) -> Iterator[tuple[int, Registration]]:
+            for resource in sorted(children.get(parent, []), key=lambda r: (r.name, r.type)):
+                yield depth, resource
+                yield from visit(resource.urn, depth + 1)
+
+        return visit("", 0)
+
+
+class OcirMocks(pulumi.runtime.Mocks):
+    """Provider stand-ins: what OCI and docker would return, made up and deterministic.
+
+    With ``plan=True`` every value only a real cloud could tell (OCIDs, the token, digests) is
+    left unknown, as in a preview, and lookups return placeholders that say what they stand for.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str = "mock-auth-token-0123456789",
+        namespace: str = "mocktenancyns",
+        user_name: str = "mock-push-user",
+        plan: bool = False,
+    ) -> None:
+        self.token = token
+        self.namespace = "<tenancy-namespace>" if plan else namespace
+        self.user_name = "<user-name>" if plan else user_name
+        self.plan = plan
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def _computed(self, value: Any) -> Any:
+        return UNKNOWN if self.plan else value
+
+    def _ocid(self, kind: str) -> str:
+        with self._lock:
+            number = next(self._ids)
+        return "" if self.plan else f"ocid1.{kind}.oc1..mock{number:04d}"
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        state = dict(args.inputs)
+        if args.typ == AUTH_TOKEN:
+            state.update(token=self._computed(self.token), state=self._computed("ACTIVE"))
+            return self._ocid("credential"), state
+        if args.typ == POLICY:
+            return self._ocid("policy"), state
+        if args.typ == REPOSITORY:
+            state.update(namespace=self._computed(self.namespace), state=self._computed("AVAILABLE"))
+            return self._ocid("containerrepo"), state
+        if args.typ == IMAGE:
+            image_name = str(reveal(state.get("imageName", "")))
+            repository = image_name.rsplit(":", 1)[0]
+            digest = hashlib.sha256(image_name.encode()).hexdigest()
+            state.update(repoDigest=self._computed(f"{repository}@sha256:{digest}"))
+            return self._computed(f"{image_name}-{digest[:12]}"), state
+        return "" if not args.custom else self._ocid("resource"), state
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        if args.token == GET_NAMESPACE:
+            return {"namespace": self.namespace, "id": "namespace"}
+        if args.token == GET_USER:
+            return {"name": self.user_name, "userId": args.args.get("userId"), "id": args.args.get("userId")}
+        raise NotImplementedError(f"the program made an invoke the mocks do not know: {args.token}")
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A mock resource monitor that keeps every registration and invoke request."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+        self.invocations: list[Invocation] = []
+        self._record_lock = threading.Lock()
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type != "pulumi:pulumi:Stack":
+            registration = Registration(
+                type=request.type,
+                name=request.name,
+                urn=response.urn,
+                parent=request.parent,
+                custom=request.custom,
+                inputs=json_format.MessageToDict(request.object),
+                dependencies=list(request.dependencies),
+                additional_secret_outputs=list(request.additionalSecretOutputs),
+                protect=request.protect if request.HasField("protect") else None,
+                retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else None,
+                delete_before_replace=request.deleteBeforeReplace,
+                provider=request.provider,
+                aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
+                ignore_changes=list(request.ignoreChanges),
+                replace_on_changes=list(request.replaceOnChanges),
+            )
+            with self._record_lock:
+                self.registrations.append(registration)
+        return response
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        with self._record_lock:
+            self.invocations.append(Invocation(request.tok, json_format.MessageToDict(request.args)))
+        return super().Invoke(request)  # type: ignore[no-untyped-call]
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def _unknowns_marked(value: Any) -> Any:
+    """A resolved output value with every part not known yet replaced by the UNKNOWN marker."""
+    if isinstance(value, Unknown):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {key: _unknowns_marked(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_unknowns_marked(item) for item in value]
+    return value
+
+
+def encode_config(values: Mapping[str, Any]) -> dict[str, str]:
+    """Config values as the Pulumi CLI hands them to a program: strings, objects as JSON."""
+    encoded: dict[str, str] = {}
+    for key, value in values.items():
+        if isinstance(value, bool):
+            encoded[key] = "true" if value else "false"
+        elif isinstance(value, (dict, list)):
+            encoded[key] = json.dumps(value)
+        elif value is None:
+            continue
+        else:
+            encoded[key] = str(value)
+    return encoded
+
+
+@dataclass
+class StackConfig:
+    values: dict[str, str]
+    secret_keys: list[str] = field(default_factory=list)
+
+
+def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfig:
+    """The config `pulumi up -s <stack>` would give the program: stack file plus project defaults.
+
+    Mirrors the CLI: keys declared in Pulumi.yaml are namespaced by the project, a declared key
+    missing from the stack takes its default, and `secure:` values (which only the CLI can
+    decrypt) are passed as a placeholder and marked secret.
+    """
+    stack_file = project_dir / f"Pulumi.{stack}.yaml"
+    if not stack_file.is_file():
+        raise FileNotFoundError(f"no stack file {stack_file.name} in {project_dir}")
+    project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()) or {}
+    stack_config = (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}
+    name = project.get("name", PROJECT_NAME)
+
+    values: dict[str, Any] = {}
+    secret_keys: list[str] = []
+    for key, value in stack_config.items():
+        full = key if ":" in key else f"{name}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            values[full] = "[secret]"
+            secret_keys.append(full)
+        else:
+            values[full] = value
+    for key, declaration in (project.get("config") or {}).items():
+        full = key if ":" in key else f"{name}:{key}"
+        if full in values or not isinstance(declaration, dict):
+            continue
+        if "default" in declaration:
+            values[full] = declaration["default"]
+        elif "value" in declaration:
+            values[full] = declaration["value"]
+    return StackConfig(encode_config(values), secret_keys)
+
+
+def evaluate(
+    program: Callable[[], None],
+    *,
+    config: Mapping[str, Any] | None = None,
+    stack: str = "test",
+    mocks: pulumi.runtime.Mocks | None = None,
+    preview: bool = False,
+    secret_keys: list[str] | None = None,
+    raise_errors: bool = True,
+) -> StackRun:
+    """Run ``program`` (any Pulumi code) once under mocks and return what it declared.
+
+    ``config`` takes full keys; values may be native (encoded as the CLI would) or strings.
+    """
+    mocks = mocks or OcirMocks()
+    monitor = RecordingMonitor(mocks)
+    handler = _ListHandler()
+    logger = logging.getLogger(f"ocir.harness.{id(handler)}")
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+
+    pulumi_settings.reset_options(project=PROJECT_NAME, stack=stack, preview=preview)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=preview, monitor=monitor, logger=logger)
+    pulumi.runtime.set_all_config(encode_config(config or {}), secret_keys or [])
+
+    error: BaseException | None = None
+    try:
+        _sync_await(run_pulumi_func(program))
+    except Exception as exc:  # noqa: BLE001 (handed back to the caller below)
+        error = exc
+
+    outputs: dict[str, OutputValue] = {}
+    root = pulumi_settings.get_root_resource()
+    if error is None and root is not None:
+        for name, value in getattr(root, "outputs", {}).items():
+            output = pulumi.Output.from_input(value)
+            outputs[name] = OutputValue(
+                value=_unknowns_marked(_sync_await(output.future(with_unknowns=True))),
+                secret=bool(_sync_await(output.is_secret())),
+                known=bool(_sync_await(output.is_known())),
+            )
+    logger.removeHandler(handler)
+    run = StackRun(stack, list(monitor.registrations), list(monitor.invocations), outputs, handler.lines, error)
+    if error is not None and raise_errors:
+        raise error
+    return run
+
+
+def run_program(config: Mapping[str, Any], *, project_dir: Path = PROJECT_DIR, **kwargs: Any) -> StackRun:
+    """Evaluate the project's __main__.py with ``config`` (see evaluate for the options)."""
+    main = str(project_dir / "__main__.py")
+
+    def program() -> None:
+        runpy.run_path(main, run_name="__main__")
+
+    return evaluate(program, config=config, **kwargs)
+
+
+def run_stack(stack: str, *, project_dir: Path = PROJECT_DIR, **kwargs: Any) -> StackRun:
+    """Evaluate the program with the config of ``Pulumi.<stack>.yaml``."""
+    config = load_stack_config(stack, project_dir)
+    kwargs.setdefault("secret_keys", config.secret_keys)
+    return run_program(config.values, stack=stack, project_dir=project_dir, **kwargs)
+
+
+def stack_names(project_dir: Path = PROJECT_DIR) -> list[str]:
+    """Stacks that have a Pulumi.<stack>.yaml in the project."""
+    return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in project_dir.glob("Pulumi.*.yaml"))
+
+
+if __name__ == "__main__":  # pragma: no cover - a quick way to evaluate a stack by hand
+    import sys
+
+    result = run_stack(sys.argv[1] if len(sys.argv) > 1 else "dev", raise_errors=False)
+    print(f"{len(result.resources)} resources, error: {result.error}", file=sys.stderr)
+    sys.exit(1 if result.error else 0)

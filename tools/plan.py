@@ -1,0 +1,180 @@
+"""Print what a stack declares, without a cloud account: the ocir program run under Pulumi's mocks.
+
+    python -m tools.plan [STACK] [--json]
+
+Reads Pulumi.yaml and Pulumi.<STACK>.yaml the way the Pulumi CLI would, evaluates __main__.py
+in-process under mocks as a preview, and prints every resource it declares (type, name, the
+inputs that matter, the exact policy statements, the image references), the lookups it would
+make and the stack outputs. Secrets are masked; values only the cloud can know are shown as
+"(known after apply)". Exit status 1 with the config errors (one line per key) when the stack's
+config is invalid, 2 when the stack file does not exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .harness import (
+    PROJECT_DIR,
+    PROJECT_NAME,
+    UNKNOWN,
+    OcirMocks,
+    StackRun,
+    is_secret,
+    run_stack,
+    secret_paths,
+    stack_names,
+)
+
+SECRET = "[secret]"
+COMPUTED = "(known after apply)"
+
+
+def _shown(value: Any) -> Any:
+    """Secrets masked and unknowns spelled out: the only form in which values leave this module."""
+    if is_secret(value):
+        return SECRET
+    if value == UNKNOWN:
+        return COMPUTED
+    if isinstance(value, dict):
+        return {key: _shown(item) for key, item in sorted(value.items())}
+    if isinstance(value, list):
+        return [_shown(item) for item in value]
+    return value
+
+
+def plan_document(run: StackRun) -> dict[str, Any]:
+    """The plan as plain data (what --json prints)."""
+    names = {resource.urn: resource.name for resource in run.resources}
+    resources = []
+    for depth, resource in run.walk():
+        options: dict[str, Any] = {}
+        if resource.additional_secret_outputs:
+            options["additionalSecretOutputs"] = sorted(resource.additional_secret_outputs)
+        if resource.protect is not None:
+            options["protect"] = resource.protect
+        if resource.retain_on_delete is not None:
+            options["retainOnDelete"] = resource.retain_on_delete
+        if resource.delete_before_replace:
+            options["deleteBeforeReplace"] = True
+        if resource.aliases:
+            options["aliases"] = [json.dumps(alias, sort_keys=True) for alias in resource.aliases]
+        resources.append(
+            {
+                "type": resource.type,
+                "name": resource.name,
+                "urn": resource.urn,
+                "parent": names.get(resource.parent),
+                "depth": depth,
+                "custom": resource.custom,
+                "inputs": _shown(resource.inputs),
+                "secretInputs": secret_paths(resource.inputs),
+                "dependsOn": sorted(names.get(urn, urn) for urn in resource.dependencies),
+                "options": options,
+            }
+        )
+    outputs = {}
+    for name, output in sorted(run.outputs.items()):
+        outputs[name] = SECRET if output.secret else _shown(output.value)
+    return {
+        "project": PROJECT_NAME,
+        "stack": run.stack,
+        "evaluatedWith": "pulumi mocks (preview): no cloud calls, no credentials",
+        "resources": resources,
+        "lookups": [{"function": invoke.token, "args": _shown(invoke.args)} for invoke in run.invokes],
+        "outputs": outputs,
+    }
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def _lines(value: Any, indent: int) -> list[str]:
+    pad = " " * indent
+    if isinstance(value, dict):
+        lines = []
+        for key, item in value.items():
+            if isinstance(item, (dict, list)) and item:
+                lines.append(f"{pad}{key}:")
+                lines.extend(_lines(item, indent + 2))
+            else:
+                lines.append(f"{pad}{key}: {_scalar(item)}")
+        return lines
+    if isinstance(value, list):
+        lines = []
+        for item in value:
+            if isinstance(item, (dict, list)) and item:
+                lines.append(f"{pad}-")
+                lines.extend(_lines(item, indent + 2))
+            else:
+                lines.append(f"{pad}- {_scalar(item)}")
+        return lines
+    return [f"{pad}{_scalar(value)}"]
+
+
+def render_text(document: dict[str, Any]) -> str:
+    out = [
+        f"Plan for stack {document['project']}/{document['stack']}",
+        f"(evaluated with {document['evaluatedWith']})",
+        "",
+        f"Resources: {len(document['resources'])} to declare "
+        f"({sum(1 for r in document['resources'] if r['custom'])} cloud resources, "
+        f"{sum(1 for r in document['resources'] if not r['custom'])} components)",
+    ]
+    for resource in document["resources"]:
+        pad = "  " * (resource["depth"] + 1)
+        out.append(f"{pad}+ {resource['type']}  {resource['name']}")
+        details = dict(resource["inputs"])
+        if resource["dependsOn"]:
+            details["(depends on)"] = resource["dependsOn"]
+        for option, value in resource["options"].items():
+            details[f"({option})"] = value
+        out.extend(_lines(details, len(pad) + 4))
+    out.append("")
+    if document["lookups"]:
+        out.append("Looked up at deploy time (placeholders above stand for their results):")
+        for lookup in document["lookups"]:
+            args = ", ".join(f"{key}={_scalar(value)}" for key, value in lookup["args"].items())
+            out.append(f"  {lookup['function']}({args})")
+        out.append("")
+    out.append("Outputs:")
+    out.extend(_lines(document["outputs"], 2))
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.plan", description=__doc__.split("\n\n")[0])
+    parser.add_argument("stack", nargs="?", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default dev)")
+    parser.add_argument("--json", action="store_true", help="print the plan as JSON")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if not (args.project_dir / f"Pulumi.{args.stack}.yaml").is_file():
+        known = ", ".join(stack_names(args.project_dir)) or "none"
+        print(f"error: no stack file Pulumi.{args.stack}.yaml (stacks here: {known})", file=sys.stderr)
+        return 2
+    run = run_stack(
+        args.stack, project_dir=args.project_dir, mocks=OcirMocks(plan=True), preview=True, raise_errors=False
+    )
+    if run.error is not None:
+        print(f"error: stack {args.stack} is not valid:\n{run.error}", file=sys.stderr)
+        return 1
+    document = plan_document(run)
+    if args.json:
+        print(json.dumps(document, indent=2))
+    else:
+        print(render_text(document), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
