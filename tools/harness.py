@@ -319,6 +319,12 @@ class StackConfig:
     secret_keys: list[str] = field(default_factory=list)
 
 
+def _load_yaml(path: Path) -> Any:
+    # libyaml's loader when PyYAML has it: the pure-Python one costs more than evaluating a stack.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(), Loader=loader)  # noqa: S506 (a safe loader either way)
+
+
 def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfig:
     """The config `pulumi up -s <stack>` would give the program: stack file plus project defaults.
 
@@ -329,8 +335,8 @@ def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfi
     stack_file = project_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.is_file():
         raise FileNotFoundError(f"no stack file {stack_file.name} in {project_dir}")
-    project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()) or {}
-    stack_config = (yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}
+    project = _load_yaml(project_dir / "Pulumi.yaml") or {}
+    stack_config = (_load_yaml(stack_file) or {}).get("config") or {}
     name = project.get("name", PROJECT_NAME)
 
     values: dict[str, Any] = {}
