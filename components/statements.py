@@ -19,10 +19,23 @@ _GROUP = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9 ._@-]{0,98}[A-Za-z0-9_.-])?$")
 # `group id <ocid>` is OCI's syntax for a group by OCID: a group literally called "id" must be
 # quoted so that it stays a name.
 _SUBJECT_KEYWORDS = frozenset({"id"})
+# Words of the policy grammar. Quoting already keeps them inside the name, but a multi-word name
+# made of them reads like a second grant to anyone reviewing the policy, so it is refused.
+POLICY_WORDS = frozenset(
+    {
+        "allow", "endorse", "admit", "define", "to", "manage", "use", "read", "inspect", "in", "where",
+        "tenancy", "compartment", "all-resources", "any-user", "any-group", "group", "dynamic-group",
+    }
+)  # fmt: skip
 
 # The recipe's list condition, kept verbatim, widened with the operation name that Oracle's
 # current Container Registry policy reference lists for listing repositories.
 LIST_OPERATIONS = ("ListDockerRepositories", "ListContainerRepositories")
+
+
+def _policy_words(name: str) -> list[str]:
+    words = name.lower().split(" ")
+    return [word for word in words if word in POLICY_WORDS] if len(words) > 1 else []
 
 
 def check_group_name(name: str) -> str:
@@ -30,6 +43,11 @@ def check_group_name(name: str) -> str:
         raise ValueError(
             "must be an IAM group name: 1-100 letters, digits, single spaces and . _ - @, "
             f"starting and ending with a letter, digit or . _ - (no quotes, '/', '*' or ','); got {name!r}"
+        )
+    if words := _policy_words(name):
+        raise ValueError(
+            f"must not be a phrase with policy words ({', '.join(words)}) in it: it would read as part "
+            f"of the statement; got {name!r}"
         )
     return name
 
@@ -39,6 +57,11 @@ def check_domain_name(name: str) -> str:
         raise ValueError(
             "must be an identity domain name: 1-100 letters, digits, single spaces and . _ - @ "
             f"(no quotes, '/', '*' or ','); got {name!r}"
+        )
+    if words := _policy_words(name):
+        raise ValueError(
+            f"must not be a phrase with policy words ({', '.join(words)}) in it: it would read as part "
+            f"of the statement; got {name!r}"
         )
     return name
 

@@ -120,6 +120,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
     ("group missing", {"groupName": None}, "ocir:groupName", "is required"),
     ("group quote", {"groupName": "devs'"}, "ocir:groupName", "IAM group name"),
     ("group injection", {"groupName": "devs, any-user"}, "ocir:groupName", "no quotes, '/', '*' or ','"),
+    ("group phrase", {"groupName": "devs to manage all-resources"}, "ocir:groupName", "policy words"),
     ("domain slash", {"identityDomain": "a/b"}, "ocir:identityDomain", "identity domain name"),
     ("allow list not boolean", {"allowListRepositories": "yes"}, "ocir:allowListRepositories", "true or false"),
     ("tenancy missing", {"tenancyOcid": None}, "ocir:tenancyOcid", "is required"),

@@ -15,6 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from components.statements import POLICY_WORDS
 from tests.conftest import TENANCY, TOKEN, USER, valid_config
 from tools.harness import (
     AUTH_TOKEN,
@@ -157,7 +158,9 @@ _component = st.from_regex(r"[a-z0-9]{1,6}", fullmatch=True)
 prefixes = st.lists(_component, min_size=1, max_size=3).map("-".join)
 groups = st.one_of(
     st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,20}", fullmatch=True),
-    st.lists(st.from_regex(r"[A-Za-z0-9]{1,8}", fullmatch=True), min_size=2, max_size=3).map(" ".join),
+    st.lists(st.from_regex(r"[A-Za-z0-9]{1,8}", fullmatch=True), min_size=2, max_size=3)
+    .map(" ".join)
+    .filter(lambda name: not set(name.lower().split()) & POLICY_WORDS),
 )
 image_specs = st.fixed_dictionaries(
     {

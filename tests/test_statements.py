@@ -65,12 +65,23 @@ def test_group_names_that_could_end_the_subject_are_refused(group: str) -> None:
         policy_statements("p-oraas", group)
 
 
-def test_a_group_name_made_of_policy_words_stays_one_quoted_name() -> None:
-    (statement,) = policy_statements("p-x", "devs to manage all-resources in tenancy")
-    assert statement == (
-        "allow group 'devs to manage all-resources in tenancy' to manage repos in tenancy "
-        "where target.repo.name = /p-x-*/"
-    )
+@pytest.mark.parametrize(
+    ("group", "words"),
+    [
+        ("devs to manage all-resources in tenancy", "to, manage, all-resources, in, tenancy"),
+        ("Devs Where Ever", "where"),
+        ("any-user Admins", "any-user"),
+    ],
+)
+def test_a_group_phrase_with_policy_words_is_refused(group: str, words: str) -> None:
+    with pytest.raises(ValueError, match=f"policy words \\({words}\\)"):
+        policy_statements("p-x", group)
+
+
+def test_single_words_and_ordinary_phrases_are_names() -> None:
+    # One word cannot read as a grant, and quoting keeps multi-word names whole.
+    assert policy_statements("p-x", "tenancy")[0].startswith("allow group tenancy to manage repos")
+    assert policy_statements("p-x", "All Domain Users")[0].startswith("allow group 'All Domain Users' to manage")
 
 
 @pytest.mark.parametrize(
