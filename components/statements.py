@@ -33,37 +33,28 @@ POLICY_WORDS = frozenset(
 LIST_OPERATIONS = ("ListDockerRepositories", "ListContainerRepositories")
 
 
-def _policy_words(name: str) -> list[str]:
+def _check_name(name: str, what: str) -> str:
+    """Group and identity-domain names: no character that ends a quoted name, no policy phrase."""
+    if not _GROUP.match(name) or "  " in name:
+        raise ValueError(
+            f"must be {what}: 1-100 letters, digits, single spaces and . _ - @, starting and ending "
+            f"with a letter, digit or . _ - (no quotes, '/', '*' or ','); got {name!r}"
+        )
     words = name.lower().split(" ")
-    return [word for word in words if word in POLICY_WORDS] if len(words) > 1 else []
+    if len(words) > 1 and (found := [word for word in words if word in POLICY_WORDS]):
+        raise ValueError(
+            f"must not be a phrase with policy words ({', '.join(found)}) in it: it would read as part "
+            f"of the statement; got {name!r}"
+        )
+    return name
 
 
 def check_group_name(name: str) -> str:
-    if not _GROUP.match(name) or "  " in name:
-        raise ValueError(
-            "must be an IAM group name: 1-100 letters, digits, single spaces and . _ - @, "
-            f"starting and ending with a letter, digit or . _ - (no quotes, '/', '*' or ','); got {name!r}"
-        )
-    if words := _policy_words(name):
-        raise ValueError(
-            f"must not be a phrase with policy words ({', '.join(words)}) in it: it would read as part "
-            f"of the statement; got {name!r}"
-        )
-    return name
+    return _check_name(name, "an IAM group name")
 
 
 def check_domain_name(name: str) -> str:
-    if not _GROUP.match(name) or "  " in name:
-        raise ValueError(
-            "must be an identity domain name: 1-100 letters, digits, single spaces and . _ - @ "
-            f"(no quotes, '/', '*' or ','); got {name!r}"
-        )
-    if words := _policy_words(name):
-        raise ValueError(
-            f"must not be a phrase with policy words ({', '.join(words)}) in it: it would read as part "
-            f"of the statement; got {name!r}"
-        )
-    return name
+    return _check_name(name, "an identity domain name")
 
 
 def group_subject(group_name: str, identity_domain: str | None = None) -> str:

@@ -6,6 +6,7 @@ f-strings rather than the program's own helpers, so a change of format in the pr
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -27,6 +28,7 @@ from tools.harness import (
     REPOSITORY,
     OcirMocks,
     StackRun,
+    encode_config,
     run_program,
     run_stack,
     stack_names,
@@ -144,6 +146,21 @@ def test_invalid_config_declares_nothing_and_names_the_key() -> None:
     assert str(run.error).startswith("ocir:prefix: ")
     assert run.resources == []
     assert run.invokes == []
+
+
+def test_config_is_read_from_pulumi_config_as_the_cli_passes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `pulumi up` hands a Python program its config as JSON in PULUMI_CONFIG, structured values as
+    # JSON strings; the program must read it all from there, typos included.
+    config = encode_config(valid_config(allowListRepositories=True, tenancyNamespace="envns"))
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
+    run = run_program({}, mocks=OcirMocks(token=TOKEN))
+    assert len(run.one(POLICY).plain["statements"]) == 2
+    assert run.one(IMAGE).plain["imageName"] == "fra.ocir.io/envns/p-test-api:1.0"
+
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({**config, "ocir:tenancynamespace": "typo"}))
+    run = run_program({}, raise_errors=False)
+    assert str(run.error).startswith("ocir:tenancynamespace: unknown key (did you mean ocir:tenancyNamespace?)")
+    assert run.resources == []
 
 
 def test_a_bad_image_late_in_the_list_still_declares_nothing() -> None:

@@ -99,26 +99,23 @@ def _scalar(value: Any) -> str:
 
 
 def _lines(value: Any, indent: int) -> list[str]:
+    """YAML-like lines: `key: value` for maps, `- value` for lists, nested values indented."""
     pad = " " * indent
-    if isinstance(value, dict):
-        lines = []
-        for key, item in value.items():
-            if isinstance(item, (dict, list)) and item:
-                lines.append(f"{pad}{key}:")
-                lines.extend(_lines(item, indent + 2))
-            else:
-                lines.append(f"{pad}{key}: {_scalar(item)}")
-        return lines
-    if isinstance(value, list):
-        lines = []
-        for item in value:
-            if isinstance(item, (dict, list)) and item:
-                lines.append(f"{pad}-")
-                lines.extend(_lines(item, indent + 2))
-            else:
-                lines.append(f"{pad}- {_scalar(item)}")
-        return lines
-    return [f"{pad}{_scalar(value)}"]
+    if not isinstance(value, (dict, list)):
+        return [f"{pad}{_scalar(value)}"]
+    entries = (
+        [(f"{key}:", item) for key, item in value.items()]
+        if isinstance(value, dict)
+        else [("-", item) for item in value]
+    )
+    lines = []
+    for label, item in entries:
+        if isinstance(item, (dict, list)) and item:
+            lines.append(f"{pad}{label}")
+            lines.extend(_lines(item, indent + 2))
+        else:
+            lines.append(f"{pad}{label} {_scalar(item)}")
+    return lines
 
 
 def render_text(document: dict[str, Any]) -> str:
