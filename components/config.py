@@ -88,12 +88,17 @@ class ImageSpec:
     name: str
     tag: str
     context: str = DEFAULT_CONTEXT
-    dockerfile: str = f"{DEFAULT_CONTEXT}/Dockerfile"
+    dockerfile: str | None = None
+    """Relative to the project directory; None means `<context>/Dockerfile`."""
     build_args: Mapping[str, str] = field(default_factory=dict)
     target: str | None = None
     platform: str | None = None
     public: bool = False
     immutable: bool = False
+
+    @property
+    def dockerfile_path(self) -> str:
+        return self.dockerfile or f"{self.context}/Dockerfile"
 
 
 @dataclass(frozen=True)
@@ -234,16 +239,17 @@ def _image(
     context = DEFAULT_CONTEXT
     if "context" in item:
         context = _relative_path(item["context"], f"{where}.context", problems) or DEFAULT_CONTEXT
-    dockerfile = f"{context}/Dockerfile"
+    dockerfile = None
     if "dockerfile" in item:
-        dockerfile = _relative_path(item["dockerfile"], f"{where}.dockerfile", problems) or dockerfile
+        dockerfile = _relative_path(item["dockerfile"], f"{where}.dockerfile", problems)
+    dockerfile_path = dockerfile or f"{context}/Dockerfile"
     if project_dir is not None:
         if not (project_dir / context).is_dir():
             problems.add(f"{where}.context", f"directory {context!r} does not exist in {project_dir}")
-        elif not (project_dir / dockerfile).is_file():
+        elif not (project_dir / dockerfile_path).is_file():
             problems.add(
                 f"{where}.dockerfile",
-                f"file {dockerfile!r} does not exist in {project_dir} (paths are relative to the project)",
+                f"file {dockerfile_path!r} does not exist in {project_dir} (paths are relative to the project)",
             )
 
     build_args: dict[str, str] = {}

@@ -191,7 +191,10 @@ def test_project_composes_policy_credentials_and_images_and_looks_up_the_namespa
                 region="ams",
                 user_ocid=USER,
                 user_name="ci-bot",
-                images=[ImageSpec(name="api", tag="1.0"), ImageSpec(name="worker", tag="1.1", public=True)],
+                images=[
+                    ImageSpec(name="api", tag="1.0"),
+                    ImageSpec(name="worker", tag="1.1", public=True, context="services/worker"),
+                ],
             ),
         )
         pulumi.export("images", project.images)
@@ -213,6 +216,10 @@ def test_project_composes_policy_credentials_and_images_and_looks_up_the_namespa
     assert [(i.token, i.args) for i in result.invokes] == [(GET_NAMESPACE, {"compartmentId": TENANCY})]
     repositories = {r.plain["displayName"]: r.plain for r in result.of_type(REPOSITORY)}
     assert repositories["p-team-worker"]["isPublic"] is True
+    builds = {r.name: r.plain["build"] for r in result.of_type(IMAGE)}
+    # The Dockerfile defaults to the image's own context, not the sample app's.
+    assert builds["p-team-worker-image"] == {"context": "services/worker", "dockerfile": "services/worker/Dockerfile"}
+    assert builds["p-team-api-image"] == {"context": "app", "dockerfile": "app/Dockerfile"}
     assert repositories["p-team-api"]["compartmentId"] == TENANCY  # default compartment
     images = result.outputs["images"].value
     assert images["api"]["imageName"] == "ams.ocir.io/lookedupns/p-team-api:1.0"

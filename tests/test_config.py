@@ -27,7 +27,12 @@ def test_minimal_config_takes_the_secure_defaults() -> None:
     assert settings.registry_server == "fra.ocir.io"
     assert settings.images == (ImageSpec(name="api", tag="1.0"),)
     (image,) = settings.images
-    assert (image.context, image.dockerfile, image.public, image.immutable) == ("app", "app/Dockerfile", False, False)
+    assert (image.context, image.dockerfile_path, image.public, image.immutable) == (
+        "app",
+        "app/Dockerfile",
+        False,
+        False,
+    )
 
 
 def test_full_config_is_read_field_by_field() -> None:
@@ -234,7 +239,7 @@ def test_every_problem_is_reported_at_once_one_line_per_key() -> None:
 
 def test_paths_are_not_checked_without_a_project_directory() -> None:
     settings = parse(valid_config(images=[{"name": "api", "tag": "1", "context": "services/api"}]), project_dir=None)
-    assert settings.images[0].dockerfile == "services/api/Dockerfile"
+    assert settings.images[0].dockerfile_path == "services/api/Dockerfile"
 
 
 def test_full_image_name_length_is_checked_when_the_namespace_is_known() -> None:
