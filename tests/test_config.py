@@ -211,6 +211,30 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "must be a string",
     ),
     (
+        "build arg bad name",
+        {"images": [{"name": "api", "tag": "1", "buildArgs": {"1BAD-NAME": "x"}}]},
+        "ocir:images[0].buildArgs.1BAD-NAME",
+        "build argument names",
+    ),
+    (
+        "target not a stage name",
+        {"images": [{"name": "api", "tag": "1", "target": "run time"}]},
+        "ocir:images[0].target",
+        "Dockerfile stage name",
+    ),
+    (
+        "immutable not boolean",
+        {"images": [{"name": "api", "tag": "1", "immutable": 1}]},
+        "ocir:images[0].immutable",
+        "true or false",
+    ),
+    (
+        "too many images",
+        {"images": [{"name": f"svc{i}", "tag": "1"} for i in range(501)]},
+        "ocir:images",
+        "OCI allows 500 repositories per region",
+    ),
+    (
         "two platforms",
         {"images": [{"name": "api", "tag": "1", "platform": "linux/amd64,linux/arm64"}]},
         "ocir:images[0].platform",
@@ -228,6 +252,12 @@ def test_bad_value_is_rejected_naming_its_key_and_rule(overrides: dict[str, Any]
     message = str(caught.value)
     assert message.startswith(f"{key}: "), message
     assert rule in message.splitlines()[0], message
+
+
+def test_values_that_are_not_strings_are_refused() -> None:
+    raw = encode_config(valid_config())
+    with pytest.raises(ConfigError, match=r"^ocir:prefix: must be a string, got int"):
+        parse_settings({**raw, "ocir:prefix": 123})
 
 
 def test_every_problem_is_reported_at_once_one_line_per_key() -> None:
