@@ -10,7 +10,7 @@ from pulumi_oci import identity
 
 from . import naming
 from ._args import checked
-from .statements import check_domain_name, check_group_name, policy_statements
+from .statements import check_domain_name, check_group_name, group_subject, policy_statements
 
 
 @dataclass
@@ -57,13 +57,13 @@ class RepositoryAccessPolicy(pulumi.ComponentResource):
         )
         super().__init__("ocir:index:RepositoryAccessPolicy", name, None, opts)
 
-        group = f"'{args.identity_domain}'/'{args.group_name}'" if args.identity_domain else args.group_name
+        subject = group_subject(args.group_name, args.identity_domain)
         policy = identity.Policy(
             f"{name}-policy",
             compartment_id=args.tenancy_ocid,
             name=naming.policy_name(args.prefix),
             description=args.description
-            or f"OCIR access for project {args.prefix}: group {group} manages repositories {args.prefix}-*",
+            or f"OCIR access for project {args.prefix}: {subject} manages repositories {args.prefix}-*",
             statements=self.statements,
             freeform_tags=dict(args.freeform_tags) or None,
             opts=pulumi.ResourceOptions(parent=self),

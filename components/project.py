@@ -183,7 +183,6 @@ class OcirProject(pulumi.ComponentResource):
         self.auth_token = credentials.password
         self.policy_id = access.policy_id
         self.policy_statements = access.statements
-        self.image_components = built
         images: dict[str, dict[str, Any]] = {
             image_name: {
                 "imageName": component.image_name,

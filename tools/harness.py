@@ -62,14 +62,14 @@ def reveal(value: Any) -> Any:
     return value
 
 
-def mask(value: Any, placeholder: str = "[secret]") -> Any:
+def mask(value: Any) -> Any:
     """The value with every secret replaced by ``placeholder`` (for anything that is shown)."""
     if is_secret(value):
-        return placeholder
+        return "[secret]"
     if isinstance(value, dict):
-        return {key: mask(item, placeholder) for key, item in value.items()}
+        return {key: mask(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [mask(item, placeholder) for item in value]
+        return [mask(item) for item in value]
     return value
 
 
@@ -100,20 +100,12 @@ class Registration:
     protect: bool | None
     retain_on_delete: bool | None
     delete_before_replace: bool
-    provider: str
     aliases: list[dict[str, Any]]
-    ignore_changes: list[str]
-    replace_on_changes: list[str]
 
     @property
     def plain(self) -> dict[str, Any]:
         revealed: dict[str, Any] = reveal(self.inputs)
         return revealed
-
-    @property
-    def masked(self) -> dict[str, Any]:
-        masked: dict[str, Any] = mask(self.inputs)
-        return masked
 
     @property
     def secret_inputs(self) -> list[str]:
@@ -129,8 +121,8 @@ class Invocation:
 @dataclass
 class OutputValue:
     value: Any
+    """The resolved value; parts not known yet (in a preview) are the UNKNOWN marker."""
     secret: bool
-    known: bool
 
 
 @dataclass
@@ -152,12 +144,6 @@ class StackRun:
         if len(found) != 1:
             raise AssertionError(f"expected one {type_}, found {len(found)}")
         return found[0]
-
-    def by_urn(self, urn: str) -> Registration:
-        return next(r for r in self.resources if r.urn == urn)
-
-    def output_values(self) -> dict[str, Any]:
-        return {name: output.value for name, output in self.outputs.items()}
 
     def leaks(self, value: str) -> list[str]:
         """Every place ``value`` appears outside a secret: inputs, outputs, invokes and log lines."""
@@ -263,10 +249,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 protect=request.protect if request.HasField("protect") else None,
                 retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else None,
                 delete_before_replace=request.deleteBeforeReplace,
-                provider=request.provider,
                 aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
-                ignore_changes=list(request.ignoreChanges),
-                replace_on_changes=list(request.replaceOnChanges),
             )
             with self._record_lock:
                 self.registrations.append(registration)
@@ -399,7 +382,6 @@ def evaluate(
             outputs[name] = OutputValue(
                 value=_unknowns_marked(_sync_await(output.future(with_unknowns=True))),
                 secret=bool(_sync_await(output.is_secret())),
-                known=bool(_sync_await(output.is_known())),
             )
     logger.removeHandler(handler)
     run = StackRun(stack, list(monitor.registrations), list(monitor.invocations), outputs, handler.lines, error)
@@ -428,11 +410,3 @@ def run_stack(stack: str, *, project_dir: Path = PROJECT_DIR, **kwargs: Any) -> 
 def stack_names(project_dir: Path = PROJECT_DIR) -> list[str]:
     """Stacks that have a Pulumi.<stack>.yaml in the project."""
     return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in project_dir.glob("Pulumi.*.yaml"))
-
-
-if __name__ == "__main__":  # pragma: no cover - a quick way to evaluate a stack by hand
-    import sys
-
-    result = run_stack(sys.argv[1] if len(sys.argv) > 1 else "dev", raise_errors=False)
-    print(f"{len(result.resources)} resources, error: {result.error}", file=sys.stderr)
-    sys.exit(1 if result.error else 0)
