@@ -29,6 +29,8 @@ class RepositoryAccessPolicyArgs:
     """Policy description; default names the prefix and the group."""
     freeform_tags: Mapping[str, str] = field(default_factory=dict)
     """Free-form tags for the policy; default none."""
+    protect: bool = False
+    """Refuse to delete the policy (`pulumi destroy`, a rename) until unprotected; default False."""
 
 
 class RepositoryAccessPolicy(pulumi.ComponentResource):
@@ -66,7 +68,7 @@ class RepositoryAccessPolicy(pulumi.ComponentResource):
             or f"OCIR access for project {args.prefix}: {subject} manages repositories {args.prefix}-*",
             statements=self.statements,
             freeform_tags=dict(args.freeform_tags) or None,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         self.policy_id = policy.id
         self.register_outputs({"policyId": self.policy_id, "statements": self.statements})

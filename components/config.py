@@ -65,6 +65,13 @@ KEYS: tuple[Key, ...] = (
         default="",
     ),
     Key("images", "images", "Images to build and push: name, tag, context, dockerfile, ...", default=[]),
+    Key(
+        "production",
+        "boolean",
+        "Production stack: protect the policy and repositories, retain repositories on delete, "
+        "immutable repositories and no `latest` tag.",
+        default=False,
+    ),
 )
 KEYS_BY_NAME = {key.name: key for key in KEYS}
 
@@ -95,6 +102,7 @@ class ImageSpec:
     platform: str | None = None
     public: bool = False
     immutable: bool = False
+    """True in production stacks unless the image says otherwise (which production refuses)."""
 
     @property
     def dockerfile_path(self) -> str:
@@ -118,6 +126,7 @@ class Settings:
     user_name: str | None = None
     user_domain: str | None = None
     images: tuple[ImageSpec, ...] = ()
+    production: bool = False
 
     @property
     def registry_server(self) -> str:
@@ -210,6 +219,7 @@ def _image(
     item: Any,
     project_dir: Path | None,
     problems: _Problems,
+    production: bool,
 ) -> ImageSpec | None:
     where = f"{_full('images')}[{index}]"
     if not isinstance(item, dict):
@@ -276,7 +286,25 @@ def _image(
             f"must be one platform such as linux/amd64 or linux/arm64/v8, got {platform!r}",
         )
     public = _boolean(item.get("public"), f"{where}.public", problems, json_value=True)
-    immutable = _boolean(item.get("immutable"), f"{where}.immutable", problems, json_value=True)
+    if "immutable" in item:
+        immutable = _boolean(item["immutable"], f"{where}.immutable", problems, json_value=True)
+    else:
+        immutable = production
+    if production:
+        # A production tag must name one build forever: an overwritable tag (or `latest`) lets a
+        # push silently change what every deployment of that tag runs.
+        if item.get("immutable") is False:
+            problems.add(
+                f"{where}.immutable",
+                f"must not be false in a production stack ({_full('production')} is true): "
+                "production repositories are immutable",
+            )
+        if tag == "latest":
+            problems.add(
+                f"{where}.tag",
+                f"must not be 'latest' in a production stack ({_full('production')} is true): "
+                "tag each release with its version",
+            )
 
     if len(problems.items) > before or name is None or tag is None:
         return None
@@ -293,7 +321,9 @@ def _image(
     )
 
 
-def _images(raw: Mapping[str, Any], project_dir: Path | None, problems: _Problems) -> tuple[ImageSpec, ...]:
+def _images(
+    raw: Mapping[str, Any], project_dir: Path | None, problems: _Problems, production: bool
+) -> tuple[ImageSpec, ...]:
     key = _full("images")
     value = raw.get(key)
     if value is None or value == "":
@@ -309,7 +339,7 @@ def _images(raw: Mapping[str, Any], project_dir: Path | None, problems: _Problem
         return ()
     if len(value) > MAX_IMAGES:
         problems.add(key, f"lists {len(value)} images; OCI allows {MAX_IMAGES} repositories per region")
-    images = [_image(index, item, project_dir, problems) for index, item in enumerate(value)]
+    images = [_image(index, item, project_dir, problems, production) for index, item in enumerate(value)]
     seen: dict[str, int] = {}
     for index, image in enumerate(images):
         if image is None:
@@ -387,7 +417,8 @@ def parse_settings(
                 f"{naming.registry_server(region or identifier)}; set both to the same region",
             )
 
-    images = _images(raw, project_dir, problems)
+    production = _boolean(raw.get(_full("production")), _full("production"), problems)
+    images = _images(raw, project_dir, problems, production)
     if prefix is not None:
         for index, image in enumerate(images):
             try:
@@ -420,6 +451,7 @@ def parse_settings(
         user_name=user_name,
         user_domain=user_domain,
         images=images,
+        production=production,
     )
 
 

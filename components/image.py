@@ -45,6 +45,9 @@ class RepositoryImageArgs:
     """Refuse to overwrite or delete a pushed tag; default False."""
     freeform_tags: Mapping[str, str] = field(default_factory=dict)
     """Free-form tags for the repository; default none."""
+    protect: bool = False
+    """Protect the repository and keep it in OCI when it leaves the stack (retain on delete), so a
+    destroy or a rename cannot delete pushed images; default False."""
     push_after: Sequence[pulumi.Resource] = ()
     """Resources the push waits for besides the repository, e.g. the policy granting push rights."""
 
@@ -81,7 +84,7 @@ class RepositoryImage(pulumi.ComponentResource):
             is_public=args.public,
             is_immutable=args.immutable,
             freeform_tags=dict(args.freeform_tags) or None,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
         )
 
         repository_name, tag = args.repository_name, args.tag

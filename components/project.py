@@ -47,6 +47,9 @@ class OcirProjectArgs:
     """Login domain segment for federated or identity-domain users; default none."""
     freeform_tags: Mapping[str, str] = field(default_factory=dict)
     """Free-form tags for the policy and the repositories; default none."""
+    protect: bool = False
+    """Protect the policy and the repositories and retain the repositories on delete (production);
+    default False."""
 
     @classmethod
     def from_settings(cls, settings: Settings, freeform_tags: Mapping[str, str] | None = None) -> OcirProjectArgs:
@@ -64,6 +67,7 @@ class OcirProjectArgs:
             user_name=settings.user_name,
             user_domain=settings.user_domain,
             freeform_tags=dict(freeform_tags or {}),
+            protect=settings.production,
         )
 
 
@@ -135,6 +139,7 @@ class OcirProject(pulumi.ComponentResource):
                 identity_domain=args.identity_domain,
                 allow_list_repositories=args.allow_list_repositories,
                 freeform_tags=args.freeform_tags,
+                protect=args.protect,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -171,6 +176,7 @@ class OcirProject(pulumi.ComponentResource):
                     public=image.public,
                     immutable=image.immutable,
                     freeform_tags=args.freeform_tags,
+                    protect=args.protect,
                     # A push user who is a member of the group gets its rights from the policy.
                     push_after=[access],
                 ),

@@ -234,6 +234,19 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "ocir:images",
         "OCI allows 500 repositories per region",
     ),
+    ("production not boolean", {"production": "yes"}, "ocir:production", "true or false"),
+    (
+        "mutable repository in production",
+        {"production": True, "images": [{"name": "api", "tag": "1", "immutable": False}]},
+        "ocir:images[0].immutable",
+        "production repositories are immutable",
+    ),
+    (
+        "latest in production",
+        {"production": True, "images": [{"name": "api", "tag": "latest"}]},
+        "ocir:images[0].tag",
+        "must not be 'latest' in a production stack",
+    ),
     (
         "two platforms",
         {"images": [{"name": "api", "tag": "1", "platform": "linux/amd64,linux/arm64"}]},
@@ -277,3 +290,11 @@ def test_full_image_name_length_is_checked_when_the_namespace_is_known() -> None
     assert parse(valid_config(images=[image]))  # namespace looked up later: repository fits 255
     with pytest.raises(ConfigError, match=r"^ocir:images\[0\].name: .*docker allows 255"):
         parse(valid_config(images=[image], tenancyNamespace="n" * 40))
+
+
+def test_production_makes_repositories_immutable_by_default() -> None:
+    settings = parse(valid_config(production=True, images=[{"name": "api", "tag": "1.0"}]))
+    assert settings.production
+    assert settings.images[0].immutable
+    assert parse(valid_config(production="true")).production  # as the CLI passes a boolean
+    assert not parse(valid_config(images=[{"name": "api", "tag": "latest"}])).images[0].immutable

@@ -65,6 +65,7 @@ def check_contract(run: StackRun, config: dict[str, Any], namespace: str, user_n
     domain = config.get("ocir:identityDomain") or None
     user_domain = config.get("ocir:userDomain") or None
     images = config.get("ocir:images", [])
+    production = config.get("ocir:production") in (True, "true")
     login = f"{namespace}/{user_domain}/{user_name}" if user_domain else f"{namespace}/{user_name}"
 
     (policy,) = run.of_type(POLICY)
@@ -73,10 +74,14 @@ def check_contract(run: StackRun, config: dict[str, Any], namespace: str, user_n
     assert policy.plain["statements"] == expected_statements(
         prefix, config["ocir:groupName"], domain, bool(config.get("ocir:allowListRepositories"))
     )
+    # Production protects what teams depend on; a policy is protected but not retained (an
+    # orphaned grant outliving the stack would be a silent widening).
+    assert (bool(policy.protect), bool(policy.retain_on_delete)) == (production, False)
 
     (token,) = run.of_type(AUTH_TOKEN)
     assert token.plain["userId"] == config["ocir:userOcid"]
     assert token.additional_secret_outputs == ["token"]
+    assert not token.protect  # rotation must be able to delete the old token
 
     repositories = {r.plain["displayName"]: r for r in run.of_type(REPOSITORY)}
     pushed = {r.plain["imageName"]: r for r in run.of_type(IMAGE)}
@@ -87,11 +92,13 @@ def check_contract(run: StackRun, config: dict[str, Any], namespace: str, user_n
         repository = repositories[name]
         assert repository.plain["compartmentId"] == compartment
         assert repository.plain["isPublic"] is bool(image.get("public", False))
-        assert repository.plain["isImmutable"] is bool(image.get("immutable", False))
+        assert repository.plain["isImmutable"] is bool(image.get("immutable", production))
+        assert (bool(repository.protect), bool(repository.retain_on_delete)) == (production, production)
         reference = f"{server}/{namespace}/{name}:{image['tag']}"
         docker_image = pushed[reference]
         assert docker_image.plain["registry"] == {"server": server, "username": login, "password": TOKEN}
         assert docker_image.secret_inputs == ["registry.password"]
+        assert not docker_image.protect
         assert repository.urn in docker_image.dependencies
         context = image.get("context", "app")
         assert docker_image.plain["build"]["context"] == context
@@ -201,8 +208,18 @@ _optional: dict[str, st.SearchStrategy[Any]] = {
     "ocir:tenancyNamespace": st.from_regex(r"[a-z0-9]{4,16}", fullmatch=True),
     "ocir:userName": st.from_regex(r"[a-z][a-z0-9._-]{0,12}(@example\.com)?", fullmatch=True),
     "ocir:userDomain": st.sampled_from(["oracleidentitycloudservice", "acme-dev"]),
+    "ocir:production": st.booleans(),
 }
-configs = st.fixed_dictionaries(_required, optional=_optional)
+
+
+def _valid_in_production(config: dict[str, Any]) -> bool:
+    # Production refuses mutable repositories and `latest` (tested in test_config); keep those out.
+    if not config.get("ocir:production"):
+        return True
+    return not any(image.get("immutable") is False or image["tag"] == "latest" for image in config["ocir:images"])
+
+
+configs = st.fixed_dictionaries(_required, optional=_optional).filter(_valid_in_production)
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
