@@ -13,6 +13,7 @@ if str(PROJECT_DIR) not in sys.path:
 
 from components.config import ConfigError, parse_settings, read_pulumi_config  # noqa: E402
 from components.project import OcirProject, OcirProjectArgs  # noqa: E402
+from components.tokens import TokenSlotError, check_token_slots, existing_tokens  # noqa: E402
 
 try:
     settings = parse_settings(read_pulumi_config(), project_dir=PROJECT_DIR)
@@ -20,6 +21,13 @@ except ConfigError as error:
     # RunError ends the program with just this message (each line starts with the bad key), no
     # traceback; nothing has been declared yet.
     raise pulumi.RunError(str(error)) from error
+
+try:
+    # OCI allows two auth tokens per user: fail the preview now, not half-way through `up`.
+    check_token_slots(existing_tokens(settings.user_ocid), settings.user_ocid, settings.prefix, settings.token_rotation)
+except TokenSlotError as error:
+    key = "ocir:userOcid" if error.argument == "user" else "ocir:tokenRotation"
+    raise pulumi.RunError(f"{key}: {error}") from error
 
 project = OcirProject(
     settings.prefix,

@@ -20,6 +20,7 @@ from typing import Any
 from . import naming
 from .regions import RegionError, resolve_region
 from .statements import check_domain_name, check_group_name
+from .tokens import check_rotation
 
 NAMESPACE = "ocir"
 DEFAULT_CONTEXT = "app"
@@ -65,6 +66,12 @@ KEYS: tuple[Key, ...] = (
         default="",
     ),
     Key("images", "images", "Images to build and push: name, tag, context, dockerfile, ...", default=[]),
+    Key(
+        "tokenRotation",
+        "string",
+        "Rotation label of the auth token; change it to rotate (new token first, then the old one deleted).",
+        default="",
+    ),
     Key(
         "production",
         "boolean",
@@ -127,6 +134,7 @@ class Settings:
     user_domain: str | None = None
     images: tuple[ImageSpec, ...] = ()
     production: bool = False
+    token_rotation: str | None = None
 
     @property
     def registry_server(self) -> str:
@@ -395,6 +403,8 @@ def parse_settings(
         _full("userDomain"), _string(raw, "userDomain", problems), naming.check_user_domain, problems
     )
 
+    rotation = _checked(_full("tokenRotation"), _string(raw, "tokenRotation", problems), check_rotation, problems)
+
     region = identifier = None
     region_value = _string(raw, "region", problems)
     if region_value is not None:
@@ -452,6 +462,7 @@ def parse_settings(
         user_domain=user_domain,
         images=images,
         production=production,
+        token_rotation=rotation,
     )
 
 

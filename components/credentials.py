@@ -25,6 +25,9 @@ class RegistryCredentialsArgs:
     """Login domain segment (oracleidentitycloudservice, or an identity domain); default none."""
     description: pulumi.Input[str] | None = None
     """Auth token description; default says what the token is for."""
+    rotation: str | None = None
+    """Rotation label: changing it replaces the token, the new one created before the old one is
+    deleted; default None (never rotate)."""
 
 
 class RegistryCredentials(pulumi.ComponentResource):
@@ -55,12 +58,20 @@ class RegistryCredentials(pulumi.ComponentResource):
         super().__init__("ocir:index:RegistryCredentials", name, None, opts)
 
         # OCI returns the token only once, in the create response, and pulumi-oci does not mark
-        # it secret: additional_secret_outputs keeps it encrypted in the state.
+        # it secret: additional_secret_outputs keeps it encrypted in the state. A new rotation
+        # label replaces the token; creating the new one before deleting the old one keeps
+        # pushes working throughout (the user briefly holds both, which OCI's limit of two allows
+        # only if the stack checked for a free slot first: see components/tokens.py).
         token = identity.AuthToken(
             f"{name}-token",
             user_id=args.user_ocid,
             description=args.description or "OCIR push token (docker login password), managed by Pulumi",
-            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["token"]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                additional_secret_outputs=["token"],
+                replacement_trigger=args.rotation,
+                delete_before_replace=False,
+            ),
         )
 
         user_name: pulumi.Input[str]

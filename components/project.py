@@ -17,6 +17,7 @@ from .credentials import RegistryCredentials, RegistryCredentialsArgs
 from .image import RepositoryImage, RepositoryImageArgs
 from .regions import resolve_region
 from .statements import check_domain_name, check_group_name
+from .tokens import check_rotation, token_description
 
 
 @dataclass
@@ -47,6 +48,8 @@ class OcirProjectArgs:
     """Login domain segment for federated or identity-domain users; default none."""
     freeform_tags: Mapping[str, str] = field(default_factory=dict)
     """Free-form tags for the policy and the repositories; default none."""
+    token_rotation: str | None = None
+    """Auth-token rotation label; changing it rotates the token (create before delete); default None."""
     protect: bool = False
     """Protect the policy and the repositories and retain the repositories on delete (production);
     default False."""
@@ -68,6 +71,7 @@ class OcirProjectArgs:
             user_domain=settings.user_domain,
             freeform_tags=dict(freeform_tags or {}),
             protect=settings.production,
+            token_rotation=settings.token_rotation,
         )
 
 
@@ -104,6 +108,8 @@ class OcirProject(pulumi.ComponentResource):
             checked(f"{where}.user_name", args.user_name, naming.check_user_name)
         if args.user_domain:
             checked(f"{where}.user_domain", args.user_domain, naming.check_user_domain)
+        if args.token_rotation:
+            checked(f"{where}.token_rotation", args.token_rotation, check_rotation)
         for image in args.images:
             checked(f"{where}.images", image.name, naming.check_image_name)
             checked(f"{where}.images", image.tag, naming.check_tag)
@@ -151,7 +157,8 @@ class OcirProject(pulumi.ComponentResource):
                 namespace=namespace,
                 user_name=args.user_name,
                 user_domain=args.user_domain,
-                description=f"OCIR push token for project {args.prefix} (docker login password), managed by Pulumi",
+                description=token_description(args.prefix, args.token_rotation),
+                rotation=args.token_rotation,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

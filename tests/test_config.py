@@ -234,6 +234,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "ocir:images",
         "OCI allows 500 repositories per region",
     ),
+    ("rotation label with a space", {"tokenRotation": "next month"}, "ocir:tokenRotation", "label of 1-40"),
     ("production not boolean", {"production": "yes"}, "ocir:production", "true or false"),
     (
         "mutable repository in production",

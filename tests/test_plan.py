@@ -59,10 +59,12 @@ def test_json_plan_is_complete_and_machine_readable(capsys: pytest.CaptureFixtur
     assert image["inputs"]["registry"]["password"] == "[secret]"
     assert image["secretInputs"] == ["registry.password"]
     assert "p-oraas-prd-simple-api-repository" in image["dependsOn"]
-    # prod looks up its namespace and user name at deploy time: the plan says so.
+    # prod looks up its namespace and user name at deploy time, and every stack first counts the
+    # push user's auth tokens: the plan says so.
     assert {lookup["function"] for lookup in document["lookups"]} == {
         "oci:ObjectStorage/getNamespace:getNamespace",
         "oci:Identity/getUser:getUser",
+        "oci:Identity/getAuthTokens:getAuthTokens",
     }
     assert image["inputs"]["imageName"] == "eu-frankfurt-1.ocir.io/<tenancy-namespace>/p-oraas-prd-simple-api:1.0.0"
     assert document["outputs"]["policyId"] == "(known after apply)"

@@ -45,6 +45,7 @@ REPOSITORY = "oci:Artifacts/containerRepository:ContainerRepository"
 IMAGE = "docker:index/image:Image"
 GET_NAMESPACE = "oci:ObjectStorage/getNamespace:getNamespace"
 GET_USER = "oci:Identity/getUser:getUser"
+GET_AUTH_TOKENS = "oci:Identity/getAuthTokens:getAuthTokens"
 
 
 def is_secret(value: Any) -> bool:
@@ -99,8 +100,10 @@ class Registration:
     additional_secret_outputs: list[str]
     protect: bool | None
     retain_on_delete: bool | None
-    delete_before_replace: bool
+    delete_before_replace: bool | None
+    """None when the program left it to the provider's default."""
     aliases: list[dict[str, Any]]
+    replacement_trigger: Any = None
 
     @property
     def plain(self) -> dict[str, Any]:
@@ -182,9 +185,11 @@ class OcirMocks(pulumi.runtime.Mocks):
         token: str = "mock-auth-token-0123456789",
         namespace: str = "mocktenancyns",
         user_name: str = "mock-push-user",
+        existing_tokens: list[dict[str, str]] | None = None,
         plan: bool = False,
     ) -> None:
         self.token = token
+        self.existing_tokens = existing_tokens or []
         self.namespace = "<tenancy-namespace>" if plan else namespace
         self.user_name = "<user-name>" if plan else user_name
         self.plan = plan
@@ -222,6 +227,23 @@ class OcirMocks(pulumi.runtime.Mocks):
             return {"namespace": self.namespace, "id": "namespace"}
         if args.token == GET_USER:
             return {"name": self.user_name, "userId": args.args.get("userId"), "id": args.args.get("userId")}
+        if args.token == GET_AUTH_TOKENS:
+            # Listing tokens never returns their values (OCI shows a value once, at creation).
+            user = args.args.get("userId")
+            tokens = [
+                {
+                    "id": token["id"],
+                    "description": token.get("description", ""),
+                    "state": token.get("state", "ACTIVE"),
+                    "inactiveState": "",
+                    "timeCreated": "2026-01-01T00:00:00Z",
+                    "timeExpires": "",
+                    "token": "",
+                    "userId": user,
+                }
+                for token in self.existing_tokens
+            ]
+            return {"tokens": tokens, "userId": user, "id": "auth-tokens"}
         raise NotImplementedError(f"the program made an invoke the mocks do not know: {args.token}")
 
 
@@ -248,8 +270,13 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 additional_secret_outputs=list(request.additionalSecretOutputs),
                 protect=request.protect if request.HasField("protect") else None,
                 retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else None,
-                delete_before_replace=request.deleteBeforeReplace,
+                delete_before_replace=request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None,
                 aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
+                replacement_trigger=(
+                    json_format.MessageToDict(request.replacement_trigger)
+                    if request.HasField("replacement_trigger")
+                    else None
+                ),
             )
             with self._record_lock:
                 self.registrations.append(registration)

@@ -1,0 +1,103 @@
+"""Auth-token slots: OCI allows a user two auth tokens, and this stack needs one (two while rotating).
+
+The stack recognises its own tokens by their description, which starts with the project's prefix
+(unique per stack in a tenancy) and names the rotation label. Everything here runs before any
+resource is declared, so a user without a free slot fails the preview instead of half-way
+through an update.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+TOKEN_LIMIT = 2  # auth tokens per user (OCI's limit)
+ROTATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+_ROTATION_IN_DESCRIPTION = re.compile(r"; rotation (?P<label>[A-Za-z0-9._-]+)\)")
+
+
+def check_rotation(label: str) -> str:
+    if not ROTATION.match(label):
+        raise ValueError(
+            "must be a label of 1-40 letters, digits, '.', '_' or '-' (e.g. 2026-11 or 2); change it "
+            f"to rotate the auth token; got {label!r}"
+        )
+    return label
+
+
+def token_description(prefix: str, rotation: str | None) -> str:
+    """The description of the stack's token; it names the prefix and the rotation label."""
+    if rotation:
+        return f"OCIR push token for project {prefix} (docker login password; rotation {rotation}), managed by Pulumi"
+    return f"OCIR push token for project {prefix} (docker login password), managed by Pulumi"
+
+
+def _owner_marker(prefix: str) -> str:
+    return f"OCIR push token for project {prefix} ("
+
+
+@dataclass(frozen=True)
+class ExistingToken:
+    """One auth token the user already has, as `oci.identity.get_auth_tokens` lists it."""
+
+    id: str
+    description: str
+    state: str = "ACTIVE"
+
+    def owned_by(self, prefix: str) -> bool:
+        return self.description.startswith(_owner_marker(prefix))
+
+    @property
+    def rotation(self) -> str | None:
+        match = _ROTATION_IN_DESCRIPTION.search(self.description)
+        return match["label"] if match else None
+
+
+class TokenSlotError(ValueError):
+    """No room for the token this stack needs; ``argument`` is `user` or `rotation`."""
+
+    def __init__(self, argument: str, message: str) -> None:
+        self.argument = argument
+        super().__init__(message)
+
+
+def check_token_slots(existing: Iterable[ExistingToken], user_ocid: str, prefix: str, rotation: str | None) -> None:
+    """Raise TokenSlotError when the update would need more than two tokens at once.
+
+    A rotation creates the new token before it deletes the old one, so for that moment the user
+    holds this stack's old token, its new one, and every token the stack did not create.
+    """
+    # DELETING/DELETED tokens no longer count against the limit.
+    live = [token for token in existing if token.state not in ("DELETING", "DELETED")]
+    foreign = [token for token in live if not token.owned_by(prefix)]
+    own = [token for token in live if token.owned_by(prefix)]
+    needs_new = not any(token.rotation == (rotation or None) for token in own)
+    peak = len(foreign) + len(own) + (1 if needs_new else 0)
+    if peak <= TOKEN_LIMIT:
+        return
+    others = ", ".join(f"{token.id} ({token.description!r})" for token in foreign) or "none"
+    if len(foreign) >= TOKEN_LIMIT:
+        raise TokenSlotError(
+            "user",
+            f"user {user_ocid} already has {len(foreign)} auth tokens that this stack did not create "
+            f"and OCI allows {TOKEN_LIMIT}: {others}. Delete one that is no longer used "
+            "(oci iam auth-token delete --user-id <user> --auth-token-id <id>) or use another push user",
+        )
+    raise TokenSlotError(
+        "rotation",
+        f"rotating to {rotation!r} creates the new token before deleting the old one, which needs "
+        f"{peak} tokens at once and OCI allows {TOKEN_LIMIT} per user; other tokens of user "
+        f"{user_ocid}: {others}. Delete the one that is no longer used, then rotate",
+    )
+
+
+def existing_tokens(user_ocid: str) -> list[ExistingToken]:
+    """The user's auth tokens, read with `oci.identity.get_auth_tokens` (runs on preview too)."""
+    from pulumi_oci import identity
+
+    result = identity.get_auth_tokens(user_id=user_ocid)
+    return [
+        ExistingToken(id=token.id, description=token.description or "", state=token.state or "ACTIVE")
+        for token in result.tokens or []
+    ]

@@ -1,0 +1,121 @@
+"""Auth-token lifecycle: the two-token limit is checked before anything is declared, and a
+rotation replaces the token creating the new one before deleting the old one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from components.tokens import ExistingToken, TokenSlotError, check_token_slots, token_description
+from tests.conftest import TOKEN, USER, valid_config
+from tools.harness import AUTH_TOKEN, GET_AUTH_TOKENS, IMAGE, OcirMocks, StackRun
+
+PREFIX = "p-test"
+OURS = token_description(PREFIX, None)
+FOREIGN = [
+    ExistingToken("ocid1.credential.oc1..aaaaaaaalaptop", "jane's laptop"),
+    ExistingToken("ocid1.credential.oc1..aaaaaaaaci", "OCIR push token for project p-test-dev (docker login password)"),
+]
+
+
+def slots(existing: list[ExistingToken], rotation: str | None = None) -> None:
+    check_token_slots(existing, USER, PREFIX, rotation)
+
+
+@pytest.mark.parametrize(
+    ("existing", "rotation"),
+    [
+        ([], None),  # first deployment
+        (FOREIGN[:1], None),  # one other token: room for ours
+        ([ExistingToken("t1", OURS), FOREIGN[0]], None),  # ours exists already: nothing new
+        ([ExistingToken("t1", OURS)], "2"),  # rotation: old + new = 2
+        ([ExistingToken("t1", OURS), ExistingToken("t2", token_description(PREFIX, "2"))], "2"),  # resumed
+        ([*FOREIGN[:1], ExistingToken("t2", token_description(PREFIX, "2"))], "2"),  # rotated already
+        ([FOREIGN[0], ExistingToken("gone", "old laptop", state="DELETED")], None),  # deleted: no slot
+    ],
+)
+def test_room_for_the_token(existing: list[ExistingToken], rotation: str | None) -> None:
+    slots(existing, rotation)
+
+
+def test_two_foreign_tokens_leave_no_room() -> None:
+    with pytest.raises(TokenSlotError) as caught:
+        slots(FOREIGN)
+    assert caught.value.argument == "user"
+    message = str(caught.value)
+    assert "already has 2 auth tokens that this stack did not create" in message
+    assert """ocid1.credential.oc1..aaaaaaaalaptop ("jane's laptop")""" in message
+    assert "oci iam auth-token delete" in message
+
+
+def test_a_rotation_needs_a_free_slot_for_create_before_delete() -> None:
+    with pytest.raises(TokenSlotError) as caught:
+        slots([ExistingToken("t1", OURS), FOREIGN[0]], "2026-11")
+    assert caught.value.argument == "rotation"
+    assert "needs 3 tokens at once" in str(caught.value)
+
+
+def test_a_stack_recognises_only_its_own_tokens() -> None:
+    ours = ExistingToken("t", token_description(PREFIX, "7"))
+    assert ours.owned_by(PREFIX)
+    assert ours.rotation == "7"
+    assert ExistingToken("t", OURS).rotation is None
+    # A prefix that extends ours is another project's.
+    assert not ExistingToken("t", token_description("p-test-dev", None)).owned_by(PREFIX)
+    assert not ExistingToken("t", "OCIR push token for project p-test").owned_by(PREFIX)
+
+
+def _tokens(*existing: ExistingToken) -> list[dict[str, str]]:
+    return [{"id": token.id, "description": token.description, "state": token.state} for token in existing]
+
+
+def test_preview_fails_before_declaring_anything_when_two_foreign_tokens_exist(
+    run: Callable[..., StackRun],
+) -> None:
+    for preview in (True, False):
+        result = run(
+            valid_config(),
+            mocks=OcirMocks(token=TOKEN, existing_tokens=_tokens(*FOREIGN), plan=preview),
+            preview=preview,
+            raise_errors=False,
+        )
+        assert str(result.error).startswith(f"ocir:userOcid: user {USER} already has 2 auth tokens"), result.error
+        assert result.resources == []
+        assert [invoke.token for invoke in result.invokes] == [GET_AUTH_TOKENS]
+
+
+def test_rotation_without_a_free_slot_names_the_rotation_key(run: Callable[..., StackRun]) -> None:
+    existing = _tokens(ExistingToken("t1", OURS), FOREIGN[0])
+    result = run(valid_config(tokenRotation="2"), mocks=OcirMocks(existing_tokens=existing), raise_errors=False)
+    assert str(result.error).startswith("ocir:tokenRotation: rotating to '2' creates the new token before")
+    assert result.resources == []
+
+
+def _token(result: StackRun) -> Any:
+    return result.one(AUTH_TOKEN)
+
+
+def test_rotation_replaces_the_same_token_creating_the_new_one_first(run: Callable[..., StackRun]) -> None:
+    before = run(valid_config(), mocks=OcirMocks(existing_tokens=_tokens(FOREIGN[0])))
+    existing = _tokens(ExistingToken("t", OURS))
+    after = run(valid_config(tokenRotation="2026-11"), mocks=OcirMocks(existing_tokens=existing))
+    old, new = _token(before), _token(after)
+    # Same resource (URN) with a new replacement trigger: the engine replaces it ...
+    assert old.urn == new.urn
+    assert (old.replacement_trigger, new.replacement_trigger) == (None, "2026-11")
+    # ... creating the new token before deleting the old one (not delete-before-replace).
+    assert new.delete_before_replace is False
+    assert new.plain["description"] == token_description(PREFIX, "2026-11")
+    assert "rotation 2026-11" in new.plain["description"]
+    # The image pushes with the new token: its password comes from the token resource.
+    assert after.one(IMAGE).plain["registry"]["password"] == "mock-auth-token-0123456789"
+    assert after.one(IMAGE).secret_inputs == ["registry.password"]
+
+
+def test_an_unchanged_stack_keeps_its_token_description(run: Callable[..., StackRun]) -> None:
+    # Stacks deployed before rotation existed keep their token untouched (same description).
+    result = run(valid_config())
+    assert _token(result).plain["description"] == OURS
+    assert _token(result).replacement_trigger is None
