@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
 from components.config import ConfigError, ImageSpec, parse_settings
 from tests.conftest import COMPARTMENT, TENANCY, USER, valid_config
-from tools.harness import PROJECT_DIR, encode_config
+from tools.harness import PROJECT_DIR, encode_config, run_program
 
 
 def parse(config: dict[str, Any], project_dir: Path | None = PROJECT_DIR) -> Any:
@@ -126,7 +127,21 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
     ("group quote", {"groupName": "devs'"}, "ocir:groupName", "IAM group name"),
     ("group injection", {"groupName": "devs, any-user"}, "ocir:groupName", "no quotes, '/', '*' or ','"),
     ("group phrase", {"groupName": "devs to manage all-resources"}, "ocir:groupName", "policy words"),
+    (
+        "group newline injection",
+        {"groupName": "devs\nallow group x to manage all-resources in tenancy"},
+        "ocir:groupName",
+        "IAM group name",
+    ),
+    ("group where clause", {"groupName": "devs where any"}, "ocir:groupName", "policy words"),
+    ("group wildcard", {"groupName": "devs*"}, "ocir:groupName", "no quotes, '/', '*' or ','"),
+    ("group braces", {"groupName": "devs}"}, "ocir:groupName", "IAM group name"),
     ("domain slash", {"identityDomain": "a/b"}, "ocir:identityDomain", "identity domain name"),
+    ("domain quote", {"identityDomain": "acme'"}, "ocir:identityDomain", "identity domain name"),
+    ("prefix quote", {"prefix": "p-x'"}, "ocir:prefix", "no '/', '*', quotes or spaces"),
+    ("prefix space", {"prefix": "p x"}, "ocir:prefix", "no '/', '*', quotes or spaces"),
+    ("prefix ends the pattern", {"prefix": "p-x/ or target.repo.name=/"}, "ocir:prefix", "no '/', '*'"),
+    ("prefix empty", {"prefix": ""}, "ocir:prefix", "is required"),
     ("allow list not boolean", {"allowListRepositories": "yes"}, "ocir:allowListRepositories", "true or false"),
     ("tenancy missing", {"tenancyOcid": None}, "ocir:tenancyOcid", "is required"),
     ("tenancy malformed", {"tenancyOcid": "mytenancy"}, "ocir:tenancyOcid", "ocid1.tenancy"),
@@ -138,6 +153,12 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
     ("region differs from provider", {"oci:region": "us-ashburn-1"}, "ocir:region", "set both to the same region"),
     ("namespace upper-case", {"tenancyNamespace": "MyTenancy"}, "ocir:tenancyNamespace", "Object Storage namespace"),
     ("user missing", {"userOcid": None}, "ocir:userOcid", "is required"),
+    ("user is a compartment", {"userOcid": COMPARTMENT}, "ocir:userOcid", "ocid1.compartment OCID"),
+    ("user is the tenancy", {"userOcid": TENANCY}, "ocir:userOcid", "ocid1.tenancy OCID"),
+    ("region with spaces", {"region": "eu frankfurt 1"}, "ocir:region", "region key"),
+    ("region quote", {"region": "fra'"}, "ocir:region", "region key"),
+    ("namespace with slash", {"tenancyNamespace": "ns/other"}, "ocir:tenancyNamespace", "Object Storage namespace"),
+    ("user name with space", {"userName": "jane doe"}, "ocir:userName", "no '/' or ':'"),
     ("user is a group", {"userOcid": "ocid1.group.oc1..aaaaaaaaexample0000"}, "ocir:userOcid", "ocid1.group OCID"),
     ("user name with slash", {"userName": "idcs/jane"}, "ocir:userName", "ocir:userDomain"),
     ("user name with colon", {"userName": "jane:x"}, "ocir:userName", "no '/' or ':'"),
@@ -156,6 +177,14 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         'quote it in YAML, e.g. "1.0"',
     ),
     ("image tag bad", {"images": [{"name": "api", "tag": "-1"}]}, "ocir:images[0].tag", "docker's tag rule"),
+    ("image tag with colon", {"images": [{"name": "api", "tag": "1:2"}]}, "ocir:images[0].tag", "docker's tag rule"),
+    ("image tag digest", {"images": [{"name": "api", "tag": "sha256@x"}]}, "ocir:images[0].tag", "docker's tag rule"),
+    ("image tag too long", {"images": [{"name": "api", "tag": "v" * 129}]}, "ocir:images[0].tag", "docker's tag rule"),
+    ("image name with tag", {"images": [{"name": "api:1", "tag": "1"}]}, "ocir:images[0].name", "lower-case"),
+    ("image name wildcard", {"images": [{"name": "api*", "tag": "1"}]}, "ocir:images[0].name", "lower-case"),
+    ("image name leading dash", {"images": [{"name": "-api", "tag": "1"}]}, "ocir:images[0].name", "lower-case"),
+    ("image name a number", {"images": [{"name": 7, "tag": "1"}]}, "ocir:images[0].name", "must be a string"),
+    ("images a number", {"images": 3}, "ocir:images", "list of image objects"),
     (
         "image unknown field",
         {"images": [{"name": "api", "tag": "1", "contxt": "app"}]},
@@ -266,6 +295,22 @@ def test_bad_value_is_rejected_naming_its_key_and_rule(overrides: dict[str, Any]
     message = str(caught.value)
     assert message.startswith(f"{key}: "), message
     assert rule in message.splitlines()[0], message
+
+
+def test_bad_config_table_is_at_least_forty_cases_wide() -> None:
+    assert len(BAD_CONFIGS) >= 40
+    assert len({case[0] for case in BAD_CONFIGS}) == len(BAD_CONFIGS)
+
+
+@pytest.mark.parametrize(("overrides", "key"), [case[1:3] for case in BAD_CONFIGS], ids=[c[0] for c in BAD_CONFIGS])
+def test_bad_config_declares_nothing(overrides: dict[str, Any], key: str) -> None:
+    # The whole program, as `pulumi preview` runs it: the error names the key, and not one
+    # resource is registered nor one lookup made (nothing half-created).
+    run = run_program(valid_config(**overrides), raise_errors=False)
+    assert isinstance(run.error, pulumi.RunError), run.error
+    assert str(run.error).startswith(f"{key}: "), run.error
+    assert run.resources == []
+    assert run.invokes == []
 
 
 def test_values_that_are_not_strings_are_refused() -> None:
