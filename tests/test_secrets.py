@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import TOKEN
 from tools import plan
-from tools.harness import AUTH_TOKEN, IMAGE, OcirMocks, evaluate, run_stack, stack_names
+from tools.harness import AUTH_TOKEN, IMAGE, OcirMocks, evaluate, is_secret, run_stack, stack_names
 
 
 @pytest.mark.parametrize("stack", stack_names())
@@ -63,3 +63,24 @@ def test_plans_mask_the_token(stack: str, capsys: pytest.CaptureFixture[str], mo
         assert "[secret]" in printed
     document = json.loads(printed)
     assert document["outputs"]["authToken"] == "[secret]"
+
+
+@pytest.mark.parametrize("stack", stack_names())
+def test_the_state_would_hold_the_token_only_encrypted(stack: str) -> None:
+    run = run_stack(stack, mocks=OcirMocks(token=TOKEN))
+    token = run.one(AUTH_TOKEN)
+    assert token.state["token"] == TOKEN  # the provider returns it in the clear ...
+    assert "token" in token.state_secret_keys  # ... and the engine is told to encrypt it
+    credentials = next(r for r in run.resources if r.type == "ocir:index:RegistryCredentials")
+    assert is_secret(credentials.state["password"])  # component outputs are stored too
+    assert run.state_leaks(TOKEN) == []
+
+
+def test_the_state_search_finds_a_token_resource_without_additional_secret_outputs() -> None:
+    from pulumi_oci import identity
+
+    def careless() -> None:
+        identity.AuthToken("t", user_id="ocid1.user.oc1..aaaaaaaaexample0000", description="d")
+
+    run = evaluate(careless, mocks=OcirMocks(token=TOKEN))
+    assert run.state_leaks(TOKEN) == ["state of oci:Identity/authToken:AuthToken t: token"]

@@ -104,6 +104,15 @@ class Registration:
     """None when the program left it to the provider's default."""
     aliases: list[dict[str, Any]]
     replacement_trigger: Any = None
+    state: dict[str, Any] = field(default_factory=dict)
+    """Outputs as the provider (the mocks) returned them, in wire form, before the engine marks
+    anything secret; a component's are what it passed to register_outputs."""
+
+    @property
+    def state_secret_keys(self) -> set[str]:
+        """Output keys the engine stores encrypted: additionalSecretOutputs, and every output whose
+        same-named input was (or held) a secret."""
+        return set(self.additional_secret_outputs) | {key for key, value in self.inputs.items() if secret_paths(value)}
 
     @property
     def plain(self) -> dict[str, Any]:
@@ -155,6 +164,15 @@ class StackRun:
         found += [f"output {name}" for name, o in self.outputs.items() if not o.secret and value in json.dumps(o.value)]
         found += [f"log line {line!r}" for line in self.logs if value in line]
         return found
+
+    def state_leaks(self, value: str) -> list[str]:
+        """Every resource output that would be written to the state with ``value`` in plain text."""
+        return [
+            f"state of {r.type} {r.name}: {key}"
+            for r in self.resources
+            for key, item in r.state.items()
+            if key not in r.state_secret_keys and value in json.dumps(mask(item))
+        ]
 
     def alias_urns(self, resource: Registration) -> set[str]:
         """The URNs the engine would take as ``resource``'s former identities.
@@ -299,6 +317,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self._by_urn: dict[str, Registration] = {}
         self.invocations: list[Invocation] = []
         self._record_lock = threading.Lock()
 
@@ -329,9 +348,19 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     else None
                 ),
             )
+            if request.custom:
+                registration.state = json_format.MessageToDict(response.object)
             with self._record_lock:
                 self.registrations.append(registration)
+                self._by_urn[registration.urn] = registration
         return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        with self._record_lock:
+            component = self._by_urn.get(request.urn)
+            if component is not None:
+                component.state = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         with self._record_lock:
