@@ -119,3 +119,12 @@ def test_an_unchanged_stack_keeps_its_token_description(run: Callable[..., Stack
     result = run(valid_config())
     assert _token(result).plain["description"] == OURS
     assert _token(result).replacement_trigger is None
+
+
+def test_the_plan_shows_the_rotation(run: Callable[..., StackRun]) -> None:
+    from tools.plan import plan_document
+
+    document = plan_document(run(valid_config(tokenRotation="2026-11")))
+    (token,) = [r for r in document["resources"] if r["type"] == AUTH_TOKEN]
+    assert token["options"]["replacementTrigger"] == "2026-11"
+    assert token["options"]["deleteBeforeReplace"] is False

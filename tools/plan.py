@@ -59,8 +59,11 @@ def plan_document(run: StackRun) -> dict[str, Any]:
             options["protect"] = resource.protect
         if resource.retain_on_delete is not None:
             options["retainOnDelete"] = resource.retain_on_delete
-        if resource.delete_before_replace:
-            options["deleteBeforeReplace"] = True
+        if resource.delete_before_replace is not None:
+            # false: a replacement creates the new resource before deleting the old one
+            options["deleteBeforeReplace"] = resource.delete_before_replace
+        if resource.replacement_trigger is not None:
+            options["replacementTrigger"] = resource.replacement_trigger
         if resource.aliases:
             options["aliases"] = [json.dumps(alias, sort_keys=True) for alias in resource.aliases]
         resources.append(
