@@ -1,6 +1,7 @@
 """Print what a stack declares, without a cloud account: the ocir program run under Pulumi's mocks.
 
     python -m tools.plan [STACK] [--json]
+    python -m tools.plan diff BASE.json HEAD.json     (see tools/plan_diff.py)
 
 Reads Pulumi.yaml and Pulumi.<STACK>.yaml the way the Pulumi CLI would, evaluates __main__.py
 in-process under mocks as a preview, and prints every resource it declares (type, name, the
@@ -149,6 +150,12 @@ def render_text(document: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["diff"]:
+        from .plan_diff import main as diff_main
+
+        return diff_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m tools.plan", description=__doc__.split("\n\n")[0])
     parser.add_argument("stack", nargs="?", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default dev)")
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
