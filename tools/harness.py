@@ -43,6 +43,10 @@ POLICY = "oci:Identity/policy:Policy"
 AUTH_TOKEN = "oci:Identity/authToken:AuthToken"
 REPOSITORY = "oci:Artifacts/containerRepository:ContainerRepository"
 IMAGE = "docker:index/image:Image"
+REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
+TAG = "docker:index/tag:Tag"
+REGISTRY_IMAGE = "docker:index/registryImage:RegistryImage"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 GET_NAMESPACE = "oci:ObjectStorage/getNamespace:getNamespace"
 GET_USER = "oci:Identity/getUser:getUser"
 
@@ -101,6 +105,8 @@ class Registration:
     retain_on_delete: bool | None
     delete_before_replace: bool
     aliases: list[dict[str, Any]]
+    provider: str = ""
+    """The explicit provider reference (`<provider urn>::<id>`), empty for the default provider."""
 
     @property
     def plain(self) -> dict[str, Any]:
@@ -135,6 +141,8 @@ class StackRun:
     outputs: dict[str, OutputValue]
     logs: list[str]
     error: BaseException | None = None
+    reads: list[Registration] = field(default_factory=list)
+    """Resources read rather than managed (stack references), as the engine would receive them."""
 
     def of_type(self, type_: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_]
@@ -183,7 +191,11 @@ class OcirMocks(pulumi.runtime.Mocks):
         namespace: str = "mocktenancyns",
         user_name: str = "mock-push-user",
         plan: bool = False,
+        stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
+        """``stack_outputs``: what a StackReference to each fully qualified stack name reads, values
+        in wire form (a secret output wrapped as the engine sends it; see reference_outputs)."""
+        self.stack_outputs = dict(stack_outputs or {})
         self.token = token
         self.namespace = "<tenancy-namespace>" if plan else namespace
         self.user_name = "<user-name>" if plan else user_name
@@ -215,6 +227,24 @@ class OcirMocks(pulumi.runtime.Mocks):
             digest = hashlib.sha256(image_name.encode()).hexdigest()
             state.update(repoDigest=self._computed(f"{repository}@sha256:{digest}"))
             return self._computed(f"{image_name}-{digest[:12]}"), state
+        if args.typ == STACK_REFERENCE:
+            stack = str(state.get("name"))
+            if stack not in self.stack_outputs:
+                raise ValueError(f"unknown stack {stack!r}: the mocks know {sorted(self.stack_outputs)}")
+            outputs = dict(self.stack_outputs[stack])
+            secret_names = sorted(name for name, value in outputs.items() if is_secret(value))
+            return stack, {"name": stack, "outputs": outputs, "secretOutputNames": secret_names}
+        if args.typ == REMOTE_IMAGE:
+            reference = str(reveal(state.get("name", "")))
+            state.update(repoDigest=reference, imageId=f"sha256:{hashlib.sha256(reference.encode()).hexdigest()}")
+            return reference, state
+        if args.typ == REGISTRY_IMAGE:
+            # Docker pushes a pulled single-platform image with its manifest unchanged, so the
+            # registry reports the promoted source's digest.
+            source = str(reveal(state.get("triggers", {}).get("sourceRepoDigest", "")))
+            digest = source.rpartition("@")[2] or f"sha256:{hashlib.sha256(str(state).encode()).hexdigest()}"
+            state.update(sha256Digest=self._computed(digest))
+            return self._computed(f"{reveal(state.get('name'))}@{digest}"), state
         return "" if not args.custom else self._ocid("resource"), state
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
@@ -231,6 +261,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self.reads: list[Registration] = []
         self.invocations: list[Invocation] = []
         self._record_lock = threading.Lock()
 
@@ -250,9 +281,30 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else None,
                 delete_before_replace=request.deleteBeforeReplace,
                 aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
+                provider=request.provider,
             )
             with self._record_lock:
                 self.registrations.append(registration)
+        return response
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().ReadResource(request)  # type: ignore[no-untyped-call]
+        read = Registration(
+            type=request.type,
+            name=request.name,
+            urn=response.urn,
+            parent=request.parent,
+            custom=True,
+            inputs=json_format.MessageToDict(request.properties),
+            dependencies=list(request.dependencies),
+            additional_secret_outputs=list(request.additionalSecretOutputs),
+            protect=None,
+            retain_on_delete=None,
+            delete_before_replace=False,
+            aliases=[],
+        )
+        with self._record_lock:
+            self.reads.append(read)
         return response
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
@@ -385,6 +437,7 @@ def evaluate(
             )
     logger.removeHandler(handler)
     run = StackRun(stack, list(monitor.registrations), list(monitor.invocations), outputs, handler.lines, error)
+    run.reads = list(monitor.reads)
     if error is not None and raise_errors:
         raise error
     return run
@@ -400,10 +453,35 @@ def run_program(config: Mapping[str, Any], *, project_dir: Path = PROJECT_DIR, *
     return evaluate(program, config=config, **kwargs)
 
 
+def reference_outputs(run: StackRun) -> dict[str, Any]:
+    """A run's stack outputs as a StackReference to it reads them: secret ones wrapped as secrets."""
+    return {
+        name: {SECRET_SIG: SECRET_VALUE_SIG, "value": output.value} if output.secret else output.value
+        for name, output in run.outputs.items()
+    }
+
+
 def run_stack(stack: str, *, project_dir: Path = PROJECT_DIR, **kwargs: Any) -> StackRun:
-    """Evaluate the program with the config of ``Pulumi.<stack>.yaml``."""
+    """Evaluate the program with the config of ``Pulumi.<stack>.yaml``.
+
+    A stack promoted from another stack file of this project (``ocir:promoteFrom``
+    ``<org>/ocir/<stack>``) reads that stack's outputs from an evaluation of it under mocks (a
+    deployed source: digests known), unless the mocks already answer for it.
+    """
     config = load_stack_config(stack, project_dir)
     kwargs.setdefault("secret_keys", config.secret_keys)
+    source = config.values.get("ocir:promoteFrom", "").split("/")
+    mocks = kwargs.setdefault("mocks", OcirMocks())
+    if (
+        len(source) == 3
+        and source[1] == PROJECT_NAME
+        and source[2] != stack
+        and (project_dir / f"Pulumi.{source[2]}.yaml").is_file()
+        and isinstance(mocks, OcirMocks)
+        and "/".join(source) not in mocks.stack_outputs
+    ):
+        source_run = run_stack(source[2], project_dir=project_dir, mocks=OcirMocks(token=mocks.token))
+        mocks.stack_outputs["/".join(source)] = reference_outputs(source_run)
     return run_program(config.values, stack=stack, project_dir=project_dir, **kwargs)
 
 

@@ -86,7 +86,8 @@ def plan_document(run: StackRun) -> dict[str, Any]:
         "stack": run.stack,
         "evaluatedWith": "pulumi mocks (preview): no cloud calls, no credentials",
         "resources": resources,
-        "lookups": [{"function": invoke.token, "args": _shown(invoke.args)} for invoke in run.invokes],
+        "lookups": [{"function": invoke.token, "args": _shown(invoke.args)} for invoke in run.invokes]
+        + [{"function": f"{read.type} (read)", "args": _shown(read.inputs)} for read in run.reads],
         "outputs": outputs,
     }
 
