@@ -6,7 +6,7 @@ VENV ?= venv
 STACK ?= dev
 BIN := $(VENV)/bin
 
-.PHONY: plan test lint typecheck unit bench clean
+.PHONY: plan test lint typecheck unit policy bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(VENV)/.runtime: requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+$(VENV)/.dev: requirements.txt requirements-dev.txt policy/requirements.txt $(VENV)/.runtime
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
@@ -34,6 +34,10 @@ unit: $(VENV)/.dev
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit
+
+# The policy pack over every stack file's declarations, under mocks (also part of `make unit`).
+policy: $(VENV)/.dev
+	$(BIN)/python -m tools.policy_check
 
 bench: $(VENV)/.runtime
 	$(BIN)/python benchmarks/eval_vs_import.py

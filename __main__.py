@@ -1,5 +1,6 @@
 """The ocir Pulumi program: onboard one project onto OCIR from the stack's config."""
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ if str(PROJECT_DIR) not in sys.path:
 
 from components.config import ConfigError, parse_settings, read_pulumi_config  # noqa: E402
 from components.project import OcirProject, OcirProjectArgs  # noqa: E402
+from components.promotion import Promotion  # noqa: E402
 from components.tokens import TokenSlotError, check_token_slots, existing_tokens  # noqa: E402
 
 try:
@@ -28,12 +30,35 @@ try:
 except TokenSlotError as error:
     key = "ocir:userOcid" if error.argument == "user" else "ocir:tokenRotation"
     raise pulumi.RunError(f"{key}: {error}") from error
+promotion = None
+if settings.promote_from:
+    if settings.promote_from.split("/")[1:] == [pulumi.get_project(), pulumi.get_stack()]:
+        raise pulumi.RunError(f"ocir:promoteFrom: {settings.promote_from} is this stack; name the source stack")
+    # Promotion (README, "Rollout"): read the source stack's outputs and pull with its own
+    # credentials through this provider, so this stack's policy needs no grant on its repositories.
+    import pulumi_docker as docker
+
+    source = pulumi.StackReference(f"{settings.prefix}-promote-from", stack_name=settings.promote_from)
+    pull_registry = docker.Provider(
+        f"{settings.prefix}-pull-registry",
+        registry_auth=[
+            docker.ProviderRegistryAuthArgs(
+                address=source.require_output("registryServer"),
+                username=source.require_output("loginUsername"),
+                password=pulumi.Output.secret(source.require_output("authToken")),
+            )
+        ],
+    )
+    promotion = Promotion(settings.promote_from, source.require_output("images"), pull_registry)
 
 project = OcirProject(
     settings.prefix,
-    OcirProjectArgs.from_settings(
-        settings,
-        freeform_tags={"managed-by": "pulumi", "pulumi-stack": f"{pulumi.get_project()}/{pulumi.get_stack()}"},
+    dataclasses.replace(
+        OcirProjectArgs.from_settings(
+            settings,
+            freeform_tags={"managed-by": "pulumi", "pulumi-stack": f"{pulumi.get_project()}/{pulumi.get_stack()}"},
+        ),
+        promotion=promotion,
     ),
 )
 

@@ -22,6 +22,8 @@ _EXPORTS = {
     "RepositoryAccessPolicyArgs": "access_policy",
     "RepositoryImage": "image",
     "RepositoryImageArgs": "image",
+    "PromotedImage": "promotion",
+    "Promotion": "promotion",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -79,6 +79,13 @@ KEYS: tuple[Key, ...] = (
         "immutable repositories and no `latest` tag.",
         default=False,
     ),
+    Key(
+        "promoteFrom",
+        "string",
+        "Fully qualified stack (<organization>/<project>/<stack>) whose pushed images this stack copies by "
+        "digest instead of building; empty to build.",
+        default="",
+    ),
 )
 KEYS_BY_NAME = {key.name: key for key in KEYS}
 
@@ -135,6 +142,8 @@ class Settings:
     images: tuple[ImageSpec, ...] = ()
     production: bool = False
     token_rotation: str | None = None
+    promote_from: str | None = None
+    """Fully qualified stack whose images are promoted (copied by digest) instead of built; None builds."""
 
     @property
     def registry_server(self) -> str:
@@ -202,6 +211,21 @@ def _boolean(value: Any, key: str, problems: _Problems, *, json_value: bool = Fa
     kind = "a YAML/JSON boolean, true or false (not a string)" if json_value else "true or false"
     problems.add(key, f"must be {kind}, got {value!r}")
     return False
+
+
+# Pulumi's stack name rules: organization names are letters, digits, '-' and '_'; project and stack
+# names add '.'. The name must be fully qualified so that it means the same stack on every backend.
+_STACK_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+
+def check_stack_reference(value: str) -> str:
+    if not _STACK_REFERENCE.match(value) or len(value) > 300:
+        raise ValueError(
+            "must name a stack fully qualified as <organization>/<project>/<stack> (letters, digits, "
+            "'-', '_' and '.'; 'organization' for self-managed backends), e.g. acme/ocir/dev; "
+            f"got {value!r}"
+        )
+    return value
 
 
 def _relative_path(value: Any, key: str, problems: _Problems) -> str | None:
@@ -428,6 +452,9 @@ def parse_settings(
             )
 
     production = _boolean(raw.get(_full("production")), _full("production"), problems)
+    promote_from = _checked(
+        _full("promoteFrom"), _string(raw, "promoteFrom", problems), check_stack_reference, problems
+    )
     images = _images(raw, project_dir, problems, production)
     if prefix is not None:
         for index, image in enumerate(images):
@@ -463,6 +490,7 @@ def parse_settings(
         images=images,
         production=production,
         token_rotation=rotation,
+        promote_from=promote_from,
     )
 
 

@@ -15,6 +15,7 @@ from .access_policy import RepositoryAccessPolicy, RepositoryAccessPolicyArgs
 from .config import ImageSpec, Settings
 from .credentials import RegistryCredentials, RegistryCredentialsArgs
 from .image import RepositoryImage, RepositoryImageArgs
+from .promotion import PromotedImage, Promotion, image_component
 from .regions import resolve_region
 from .statements import check_domain_name, check_group_name
 from .tokens import check_rotation, token_description
@@ -53,6 +54,9 @@ class OcirProjectArgs:
     protect: bool = False
     """Protect the policy and the repositories and retain the repositories on delete (production);
     default False."""
+    promotion: Promotion | None = None
+    """Copy every image by digest from another stack (ocir:promoteFrom) instead of building; default
+    None builds."""
 
     @classmethod
     def from_settings(cls, settings: Settings, freeform_tags: Mapping[str, str] | None = None) -> OcirProjectArgs:
@@ -163,9 +167,9 @@ class OcirProject(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-        built: dict[str, RepositoryImage] = {}
+        built: dict[str, RepositoryImage | PromotedImage] = {}
         for image in args.images:
-            built[image.name] = RepositoryImage(
+            built[image.name] = image_component(args.promotion, image.name)(
                 f"{name}-{image.name}",
                 RepositoryImageArgs(
                     compartment_ocid=args.compartment_ocid or args.tenancy_ocid,
@@ -204,6 +208,9 @@ class OcirProject(pulumi.ComponentResource):
             }
             for image_name, component in built.items()
         }
+        for image_name, component in built.items():
+            if isinstance(component, PromotedImage):
+                images[image_name]["sourceRepoDigest"] = component.source_repo_digest
         self.images = pulumi.Output.from_input(images)
         self.register_outputs(
             {

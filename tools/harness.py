@@ -43,6 +43,10 @@ POLICY = "oci:Identity/policy:Policy"
 AUTH_TOKEN = "oci:Identity/authToken:AuthToken"
 REPOSITORY = "oci:Artifacts/containerRepository:ContainerRepository"
 IMAGE = "docker:index/image:Image"
+REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
+TAG = "docker:index/tag:Tag"
+REGISTRY_IMAGE = "docker:index/registryImage:RegistryImage"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 GET_NAMESPACE = "oci:ObjectStorage/getNamespace:getNamespace"
 GET_USER = "oci:Identity/getUser:getUser"
 GET_AUTH_TOKENS = "oci:Identity/getAuthTokens:getAuthTokens"
@@ -104,6 +108,8 @@ class Registration:
     """None when the program left it to the provider's default."""
     aliases: list[dict[str, Any]]
     replacement_trigger: Any = None
+    provider: str = ""
+    """The explicit provider reference (`<provider urn>::<id>`), empty for the default provider."""
     state: dict[str, Any] = field(default_factory=dict)
     """Outputs as the provider (the mocks) returned them, in wire form, before the engine marks
     anything secret; a component's are what it passed to register_outputs."""
@@ -147,6 +153,8 @@ class StackRun:
     outputs: dict[str, OutputValue]
     logs: list[str]
     error: BaseException | None = None
+    reads: list[Registration] = field(default_factory=list)
+    """Resources read rather than managed (stack references), as the engine would receive them."""
 
     def of_type(self, type_: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_]
@@ -251,7 +259,11 @@ class OcirMocks(pulumi.runtime.Mocks):
         user_name: str = "mock-push-user",
         existing_tokens: list[dict[str, str]] | None = None,
         plan: bool = False,
+        stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
+        """``stack_outputs``: what a StackReference to each fully qualified stack name reads, values
+        in wire form (a secret output wrapped as the engine sends it; see reference_outputs)."""
+        self.stack_outputs = dict(stack_outputs or {})
         self.token = token
         self.existing_tokens = existing_tokens or []
         self.namespace = "<tenancy-namespace>" if plan else namespace
@@ -284,6 +296,24 @@ class OcirMocks(pulumi.runtime.Mocks):
             digest = hashlib.sha256(image_name.encode()).hexdigest()
             state.update(repoDigest=self._computed(f"{repository}@sha256:{digest}"))
             return self._computed(f"{image_name}-{digest[:12]}"), state
+        if args.typ == STACK_REFERENCE:
+            stack = str(state.get("name"))
+            if stack not in self.stack_outputs:
+                raise ValueError(f"unknown stack {stack!r}: the mocks know {sorted(self.stack_outputs)}")
+            outputs = dict(self.stack_outputs[stack])
+            secret_names = sorted(name for name, value in outputs.items() if is_secret(value))
+            return stack, {"name": stack, "outputs": outputs, "secretOutputNames": secret_names}
+        if args.typ == REMOTE_IMAGE:
+            reference = str(reveal(state.get("name", "")))
+            state.update(repoDigest=reference, imageId=f"sha256:{hashlib.sha256(reference.encode()).hexdigest()}")
+            return reference, state
+        if args.typ == REGISTRY_IMAGE:
+            # Docker pushes a pulled single-platform image with its manifest unchanged, so the
+            # registry reports the promoted source's digest.
+            source = str(reveal(state.get("triggers", {}).get("sourceRepoDigest", "")))
+            digest = source.rpartition("@")[2] or f"sha256:{hashlib.sha256(str(state).encode()).hexdigest()}"
+            state.update(sha256Digest=self._computed(digest))
+            return self._computed(f"{reveal(state.get('name'))}@{digest}"), state
         return "" if not args.custom else self._ocid("resource"), state
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
@@ -318,6 +348,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.registrations: list[Registration] = []
         self._by_urn: dict[str, Registration] = {}
+        self.reads: list[Registration] = []
         self.invocations: list[Invocation] = []
         self._record_lock = threading.Lock()
 
@@ -347,6 +378,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     if request.HasField("replacement_trigger")
                     else None
                 ),
+                provider=request.provider,
             )
             if request.custom:
                 registration.state = json_format.MessageToDict(response.object)
@@ -361,6 +393,26 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             if component is not None:
                 component.state = json_format.MessageToDict(request.outputs)
         return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().ReadResource(request)  # type: ignore[no-untyped-call]
+        read = Registration(
+            type=request.type,
+            name=request.name,
+            urn=response.urn,
+            parent=request.parent,
+            custom=True,
+            inputs=json_format.MessageToDict(request.properties),
+            dependencies=list(request.dependencies),
+            additional_secret_outputs=list(request.additionalSecretOutputs),
+            protect=None,
+            retain_on_delete=None,
+            delete_before_replace=None,
+            aliases=[],
+        )
+        with self._record_lock:
+            self.reads.append(read)
+        return response
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         with self._record_lock:
@@ -492,6 +544,7 @@ def evaluate(
             )
     logger.removeHandler(handler)
     run = StackRun(stack, list(monitor.registrations), list(monitor.invocations), outputs, handler.lines, error)
+    run.reads = list(monitor.reads)
     if error is not None and raise_errors:
         raise error
     return run
@@ -507,10 +560,35 @@ def run_program(config: Mapping[str, Any], *, project_dir: Path = PROJECT_DIR, *
     return evaluate(program, config=config, **kwargs)
 
 
+def reference_outputs(run: StackRun) -> dict[str, Any]:
+    """A run's stack outputs as a StackReference to it reads them: secret ones wrapped as secrets."""
+    return {
+        name: {SECRET_SIG: SECRET_VALUE_SIG, "value": output.value} if output.secret else output.value
+        for name, output in run.outputs.items()
+    }
+
+
 def run_stack(stack: str, *, project_dir: Path = PROJECT_DIR, **kwargs: Any) -> StackRun:
-    """Evaluate the program with the config of ``Pulumi.<stack>.yaml``."""
+    """Evaluate the program with the config of ``Pulumi.<stack>.yaml``.
+
+    A stack promoted from another stack file of this project (``ocir:promoteFrom``
+    ``<org>/ocir/<stack>``) reads that stack's outputs from an evaluation of it under mocks (a
+    deployed source: digests known), unless the mocks already answer for it.
+    """
     config = load_stack_config(stack, project_dir)
     kwargs.setdefault("secret_keys", config.secret_keys)
+    source = config.values.get("ocir:promoteFrom", "").split("/")
+    mocks = kwargs.setdefault("mocks", OcirMocks())
+    if (
+        len(source) == 3
+        and source[1] == PROJECT_NAME
+        and source[2] != stack
+        and (project_dir / f"Pulumi.{source[2]}.yaml").is_file()
+        and isinstance(mocks, OcirMocks)
+        and "/".join(source) not in mocks.stack_outputs
+    ):
+        source_run = run_stack(source[2], project_dir=project_dir, mocks=OcirMocks(token=mocks.token))
+        mocks.stack_outputs["/".join(source)] = reference_outputs(source_run)
     return run_program(config.values, stack=stack, project_dir=project_dir, **kwargs)
 
 

@@ -1,6 +1,7 @@
 """Print what a stack declares, without a cloud account: the ocir program run under Pulumi's mocks.
 
     python -m tools.plan [STACK] [--json]
+    python -m tools.plan diff BASE.json HEAD.json     (see tools/plan_diff.py)
 
 Reads Pulumi.yaml and Pulumi.<STACK>.yaml the way the Pulumi CLI would, evaluates __main__.py
 in-process under mocks as a preview, and prints every resource it declares (type, name, the
@@ -88,7 +89,8 @@ def plan_document(run: StackRun) -> dict[str, Any]:
         "stack": run.stack,
         "evaluatedWith": "pulumi mocks (preview): no cloud calls, no credentials",
         "resources": resources,
-        "lookups": [{"function": invoke.token, "args": _shown(invoke.args)} for invoke in run.invokes],
+        "lookups": [{"function": invoke.token, "args": _shown(invoke.args)} for invoke in run.invokes]
+        + [{"function": f"{read.type} (read)", "args": _shown(read.inputs)} for read in run.reads],
         "outputs": outputs,
     }
 
@@ -152,6 +154,12 @@ def render_text(document: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["diff"]:
+        from .plan_diff import main as diff_main
+
+        return diff_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m tools.plan", description=__doc__.split("\n\n")[0])
     parser.add_argument("stack", nargs="?", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default dev)")
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")

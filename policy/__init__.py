@@ -1,0 +1,1 @@
+"""The ocir policy pack (pulumi-policy): see rules.py and PulumiPolicy.yaml."""

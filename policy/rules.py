@@ -1,0 +1,422 @@
+"""The rules of the ocir policy pack, as plain functions and as pulumi-policy policies.
+
+Every rule needs facts about the stack being previewed: its prefix, whether it is production, which
+images may be public and whether the list statement was asked for. The pack does not keep its own
+copy of them: the Pulumi engine hands a policy pack the stack's config in ``PULUMI_CONFIG`` (the same
+JSON object the program receives), and the pack parses it with the program's own
+``components.config.parse_settings``. One source of truth, the stack file; nothing to regenerate.
+A config the pack cannot read or parse is itself a violation (fail closed).
+
+The ``*_problems`` functions are pure (no Pulumi) and return one message per problem; the policies
+at the bottom wrap them for the engine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+
+from components import naming
+from components.config import ConfigError, Settings, parse_settings
+from components.statements import LIST_OPERATIONS
+
+POLICY = "oci:Identity/policy:Policy"
+REPOSITORY = "oci:Artifacts/containerRepository:ContainerRepository"
+# Docker resources whose inputs name an image reference, and which input holds it.
+IMAGE_REFERENCES = {
+    "docker:index/image:Image": "imageName",
+    "docker:index/registryImage:RegistryImage": "name",
+    "docker:index/tag:Tag": "targetImage",
+    "docker:index/remoteImage:RemoteImage": "name",
+}
+# References that are pushed into the stack's own registry (the pull source is another stack's).
+PUSHED_REFERENCES = {
+    key: value for key, value in IMAGE_REFERENCES.items() if key != "docker:index/remoteImage:RemoteImage"
+}
+
+
+# --- stack facts -----------------------------------------------------------------------------
+
+
+def stack_settings(raw: Mapping[str, Any]) -> Settings:
+    """The stack's settings from its config as the engine passes it (full keys, string values)."""
+    if not any(key.startswith("ocir:") for key in raw):
+        raise ConfigError([("ocir:*", "no ocir config reached the policy pack (is PULUMI_CONFIG set?)")])
+    return parse_settings(raw, project_dir=None)
+
+
+def engine_config() -> dict[str, Any]:
+    """The stack config the engine passed to this policy pack process (PULUMI_CONFIG)."""
+    from pulumi.runtime import get_config_env
+
+    return dict(get_config_env())
+
+
+# --- IAM statements --------------------------------------------------------------------------
+
+
+class StatementError(ValueError):
+    """A statement the parser does not understand: the pack rejects it rather than guess."""
+
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<quoted>'[^']*'|"[^"]*")
+      | (?P<pattern>/[^/\s'"]*/)
+      | (?P<op>!=|=)
+      | (?P<punct>[{},/])
+      | (?P<word>[A-Za-z0-9_.@:-]+)
+    )""",
+    re.VERBOSE,
+)
+VERBS = ("inspect", "read", "use", "manage")
+
+
+@dataclass(frozen=True)
+class Clause:
+    variable: str
+    operator: str
+    value: str
+    kind: str  # "quoted", "pattern" or "word"
+
+
+@dataclass(frozen=True)
+class Statement:
+    domain: str | None
+    group: str
+    verb: str
+    resource_type: str
+    location: tuple[str, ...]
+    combinator: str | None  # None (one clause), "all" or "any"
+    clauses: tuple[Clause, ...]
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    position = 0
+    text = text.strip()
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if not match or match.end() == position:
+            raise StatementError(f"cannot read the statement from {text[position:]!r}")
+        kind = match.lastgroup
+        assert kind is not None
+        tokens.append((kind, match.group(kind)))
+        position = match.end()
+    return tokens
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.tokens = _tokens(text)
+        self.index = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        token = self.peek()
+        if token is None:
+            raise StatementError("the statement ends too early")
+        self.index += 1
+        return token
+
+    def word(self, *expected: str) -> str:
+        kind, value = self.take()
+        if kind != "word" or (expected and value.lower() not in expected):
+            wanted = " or ".join(repr(word) for word in expected) or "a word"
+            raise StatementError(f"expected {wanted}, found {value!r}")
+        return value.lower()
+
+    def punct(self, expected: str) -> None:
+        kind, value = self.take()
+        if kind != "punct" or value != expected:
+            raise StatementError(f"expected {expected!r}, found {value!r}")
+
+
+def _name(token: tuple[str, str]) -> str:
+    kind, value = token
+    if kind == "quoted":
+        return value[1:-1]
+    if kind == "word":
+        return value
+    raise StatementError(f"expected a group name, found {value!r}")
+
+
+def _clause(reader: _Reader) -> Clause:
+    variable = reader.word()
+    kind, operator = reader.take()
+    if kind != "op":
+        raise StatementError(f"expected '=' or '!=' after {variable!r}, found {operator!r}")
+    kind, value = reader.take()
+    if kind not in ("quoted", "pattern", "word"):
+        raise StatementError(f"expected a value after {variable} {operator}, found {value!r}")
+    return Clause(variable, operator, value[1:-1] if kind in ("quoted", "pattern") else value, kind)
+
+
+def parse_statement(text: str) -> Statement:
+    """Parse ``allow group <G> to <verb> <type> in <location> [where <condition>]``.
+
+    Keywords are case-insensitive and spacing is free; group names may be bare or quoted, with an
+    identity domain as ``'<domain>'/'<group>'``. Any other subject (``any-user``, ``dynamic-group``,
+    ``group id``, several groups), verb, or shape is refused with StatementError.
+    """
+    reader = _Reader(text)
+    reader.word("allow")
+    reader.word("group")
+    first = reader.take()
+    if first[0] == "word" and first[1].lower() == "id":
+        raise StatementError("a group given by OCID ('group id ...') is not one the pack can check")
+    domain: str | None = None
+    group = _name(first)
+    if reader.peek() == ("punct", "/"):
+        reader.take()
+        domain, group = group, _name(reader.take())
+    if reader.peek() == ("punct", ","):
+        raise StatementError("a statement for several groups is not allowed")
+    reader.word("to")
+    verb = reader.word()
+    if verb not in VERBS:
+        raise StatementError(f"expected one of the verbs {', '.join(VERBS)}, found {verb!r}")
+    resource_type = reader.word()
+    reader.word("in")
+    place = reader.word("tenancy", "compartment")
+    location: tuple[str, ...] = (place,)
+    if place == "compartment":
+        target = reader.take()
+        if target[0] == "word" and target[1].lower() == "id":
+            location = (place, "id", _name(reader.take()))
+        else:
+            location = (place, _name(target))
+    combinator: str | None = None
+    clauses: list[Clause] = []
+    if reader.peek() is not None:
+        reader.word("where")
+        following = reader.peek()
+        if following is not None and following[0] == "word" and following[1].lower() in ("all", "any"):
+            combinator = reader.word("all", "any")
+            reader.punct("{")
+            clauses.append(_clause(reader))
+            while reader.peek() == ("punct", ","):
+                reader.take()
+                clauses.append(_clause(reader))
+            reader.punct("}")
+        else:
+            clauses.append(_clause(reader))
+    if reader.peek() is not None:
+        raise StatementError(f"unexpected {reader.peek()[1]!r} after the statement")  # type: ignore[index]
+    return Statement(domain, group, verb, resource_type.lower(), location, combinator, tuple(clauses))
+
+
+def _is_prefix_clause(clause: Clause, prefix: str) -> bool:
+    """``target.repo.name = /<prefix>-…/`` (or an exact name that starts with ``<prefix>-``)."""
+    return (
+        clause.variable.lower() == "target.repo.name"
+        and clause.operator == "="
+        and clause.kind in ("pattern", "quoted")
+        and clause.value.lower().startswith(f"{prefix.lower()}-")
+    )
+
+
+def _is_list_clause(clause: Clause) -> bool:
+    return (
+        clause.variable.lower() == "request.operation"
+        and clause.operator == "="
+        and clause.kind in ("quoted", "word")
+        and clause.value in LIST_OPERATIONS
+    )
+
+
+def statement_problems(text: Any, settings: Settings) -> list[str]:
+    """Why one statement is not allowed for this stack (empty when it is)."""
+    if not isinstance(text, str):
+        return [f"statement {text!r} is not a string"]
+    try:
+        statement = parse_statement(text)
+    except StatementError as error:
+        return [f"cannot parse {text!r}: {error}; the pack refuses statements it cannot read"]
+    problems = []
+    expected = (settings.identity_domain or "", settings.group_name)
+    if ((statement.domain or "").lower(), statement.group.lower()) != (expected[0].lower(), expected[1].lower()):
+        wanted = f"'{expected[0]}'/'{expected[1]}'" if expected[0] else expected[1]
+        problems.append(f"{text!r} grants to a group other than the stack's ocir:groupName ({wanted})")
+    if statement.resource_type != "repos":
+        problems.append(
+            f"{text!r} grants on {statement.resource_type!r}; statements may only concern 'repos' "
+            "(never another resource type or all-resources)"
+        )
+        return problems
+    clauses = statement.clauses
+    is_list = statement.verb == "inspect" and bool(clauses) and all(_is_list_clause(c) for c in clauses)
+    if is_list and statement.combinator != "all":
+        if not settings.allow_list_repositories:
+            problems.append(f"{text!r} is the list statement, but ocir:allowListRepositories is not true")
+        return problems
+    scoped = bool(clauses) and (
+        all(_is_prefix_clause(c, settings.prefix) for c in clauses)
+        if statement.combinator in (None, "any")
+        else any(_is_prefix_clause(c, settings.prefix) for c in clauses)
+        and all(c.operator == "=" and (_is_prefix_clause(c, settings.prefix) or _is_list_clause(c)) for c in clauses)
+    )
+    if not scoped:
+        problems.append(
+            f"{text!r} is not limited to the stack's repositories: it must say "
+            f"'where target.repo.name = /{settings.prefix}-*/' (only the list statement may differ, "
+            "and it may only inspect with the list-operation condition)"
+        )
+    return problems
+
+
+def policy_problems(props: Mapping[str, Any], settings: Settings) -> list[str]:
+    statements = props.get("statements")
+    if not isinstance(statements, Sequence) or isinstance(statements, str) or not statements:
+        return [f"statements must be a non-empty list of strings, got {statements!r}"]
+    return [problem for statement in statements for problem in statement_problems(statement, settings)]
+
+
+# --- repositories and images -----------------------------------------------------------------
+
+
+def _public_repositories(settings: Settings) -> set[str]:
+    return {naming.repository_name(settings.prefix, image.name) for image in settings.images if image.public}
+
+
+def repository_prefix_problems(props: Mapping[str, Any], settings: Settings) -> list[str]:
+    name = props.get("displayName")
+    if not isinstance(name, str) or not name.startswith(f"{settings.prefix}-"):
+        return [f"repository {name!r} is not named '{settings.prefix}-<image name>' (ocir:prefix {settings.prefix})"]
+    try:
+        naming.check_repository_name(name)
+    except ValueError as error:
+        return [f"repository {name!r}: {error}"]
+    return []
+
+
+def repository_private_problems(props: Mapping[str, Any], settings: Settings) -> list[str]:
+    name = props.get("displayName")
+    if props.get("isPublic") is True and name not in _public_repositories(settings):
+        return [f"repository {name!r} is public, but no image of ocir:images with that name says public: true"]
+    return []
+
+
+def repository_immutable_problems(props: Mapping[str, Any], settings: Settings) -> list[str]:
+    if settings.production and props.get("isImmutable") is not True:
+        return [f"repository {props.get('displayName')!r} must be immutable: ocir:production is true"]
+    return []
+
+
+def split_reference(reference: str) -> tuple[str, str | None, str | None]:
+    """``(name, tag, digest)`` of a docker image reference (tag and digest None when absent)."""
+    name, _, digest = reference.partition("@")
+    last = name.rsplit("/", 1)[-1]
+    tag = None
+    if ":" in last:
+        name, tag = name.rsplit(":", 1)
+    return name, tag, digest or None
+
+
+def image_tag_problems(type_: str, props: Mapping[str, Any], settings: Settings) -> list[str]:
+    key = IMAGE_REFERENCES[type_]
+    reference = props.get(key)
+    if not isinstance(reference, str) or not reference:
+        return [f"{key} must be an image reference, got {reference!r}"]
+    if not settings.production:
+        return []
+    _, tag, digest = split_reference(reference)
+    if digest is None and tag is None:
+        return [f"{key} {reference!r} has no tag, which means 'latest': ocir:production is true"]
+    if tag == "latest":
+        return [f"{key} {reference!r} is tagged 'latest': ocir:production is true, tag each release"]
+    return []
+
+
+def image_prefix_problems(type_: str, props: Mapping[str, Any], settings: Settings) -> list[str]:
+    key = PUSHED_REFERENCES[type_]
+    reference = props.get(key)
+    if not isinstance(reference, str):
+        return [f"{key} must be an image reference, got {reference!r}"]
+    name, _, _ = split_reference(reference)
+    parts = name.split("/")
+    repository = "/".join(parts[2:]) if len(parts) >= 3 else ""
+    if not repository.startswith(f"{settings.prefix}-"):
+        return [f"{key} {reference!r} is not pushed to a repository named '{settings.prefix}-…' (ocir:prefix)"]
+    return []
+
+
+# --- the policies ----------------------------------------------------------------------------
+
+Check = Callable[[str, Mapping[str, Any], Settings], list[str]]
+
+
+def _validate(types: Iterable[str], check: Check) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+    wanted = frozenset(types)
+
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type not in wanted:
+            return
+        try:
+            settings = stack_settings(engine_config())
+        except ConfigError as error:
+            report_violation(f"cannot read the stack's facts from its config:\n{error}", args.urn)
+            return
+        for problem in check(args.resource_type, args.props, settings):
+            report_violation(problem, args.urn)
+
+    return validate
+
+
+def _policy(name: str, description: str, types: Iterable[str], check: Check) -> ResourceValidationPolicy:
+    return ResourceValidationPolicy(
+        name=name,
+        description=description,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        validate=_validate(types, check),
+    )
+
+
+POLICIES: list[ResourceValidationPolicy] = [
+    _policy(
+        "ocir-iam-statements-scoped",
+        "IAM statements grant the stack's group rights on repos named <prefix>-* only (and, when asked, "
+        "the inspect-only list statement); nothing on other resource types or all-resources.",
+        [POLICY],
+        lambda _type, props, settings: policy_problems(props, settings),
+    ),
+    _policy(
+        "ocir-repository-private",
+        "Repositories are private unless the stack's ocir:images asks for a public one.",
+        [REPOSITORY],
+        lambda _type, props, settings: repository_private_problems(props, settings),
+    ),
+    _policy(
+        "ocir-production-immutable",
+        "In a production stack (ocir:production) every repository is immutable.",
+        [REPOSITORY],
+        lambda _type, props, settings: repository_immutable_problems(props, settings),
+    ),
+    _policy(
+        "ocir-production-no-latest",
+        "In a production stack (ocir:production) no image is tagged 'latest' or left untagged.",
+        IMAGE_REFERENCES,
+        image_tag_problems,
+    ),
+    _policy(
+        "ocir-repository-prefix",
+        "Repositories, and the images pushed to them, are named <prefix>-<image name>.",
+        [REPOSITORY, *PUSHED_REFERENCES],
+        lambda type_, props, settings: (
+            repository_prefix_problems(props, settings)
+            if type_ == REPOSITORY
+            else image_prefix_problems(type_, props, settings)
+        ),
+    ),
+]

@@ -1,0 +1,301 @@
+"""The policy pack: each rule both ways, called directly, and the whole pack over the real program."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pulumi_docker as docker
+import pytest
+from pulumi_oci import artifacts
+from pulumi_policy import EnforcementLevel
+
+import components.access_policy
+from components.statements import policy_statements
+from policy.rules import POLICIES, StatementError, parse_statement, split_reference
+from tests.conftest import valid_config
+from tools.harness import IMAGE, POLICY, REPOSITORY, encode_config, load_stack_config, run_stack, stack_names
+from tools.policy_check import Violation, check_resource, check_run, check_stack
+
+BY_NAME = {policy.name: policy for policy in POLICIES}
+PREFIX = "p-test"
+MANAGE = f"allow group test-devs to manage repos in tenancy where target.repo.name = /{PREFIX}-*/"
+LIST = (
+    "allow group test-devs to inspect repos in tenancy where any "
+    "{request.operation='ListDockerRepositories', request.operation='ListContainerRepositories'}"
+)
+
+
+def config(**overrides: Any) -> dict[str, str]:
+    return encode_config(valid_config(**overrides))
+
+
+def violations(policy: str, type_: str, inputs: dict[str, Any], stack_config: dict[str, str]) -> list[Violation]:
+    return check_resource(type_, inputs, stack_config, policies=[BY_NAME[policy]])
+
+
+def statements_violations(statements: list[str], **overrides: Any) -> list[Violation]:
+    return violations("ocir-iam-statements-scoped", POLICY, {"statements": statements}, config(**overrides))
+
+
+def test_every_policy_is_mandatory() -> None:
+    assert {policy.enforcement_level for policy in POLICIES} == {EnforcementLevel.MANDATORY}
+    assert set(BY_NAME) == {
+        "ocir-iam-statements-scoped",
+        "ocir-repository-private",
+        "ocir-production-immutable",
+        "ocir-production-no-latest",
+        "ocir-repository-prefix",
+    }
+
+
+# --- the statement parser --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("group", "domain"),
+    [("oraas-devs", None), ("Registry Pushers", None), ("jane@example.com", None), ("id", None), ("g", "acme-prod")],
+)
+def test_parser_reads_every_form_the_program_renders(group: str, domain: str | None) -> None:
+    for text in policy_statements("p-x", group, domain, allow_list_repositories=True):
+        statement = parse_statement(text)
+        assert (statement.group, statement.domain) == (group, domain)
+        assert statement.resource_type == "repos"
+
+
+def test_parser_is_not_fooled_by_case_spacing_or_quoting() -> None:
+    variants = [
+        MANAGE,
+        f"ALLOW GROUP test-devs TO MANAGE REPOS IN TENANCY WHERE target.repo.name=/{PREFIX}-*/",
+        f"allow   group  'test-devs'   to manage repos in tenancy where  target.repo.name  =  /{PREFIX}-*/  ",
+        f'allow group "test-devs" to manage repos in tenancy where all {{target.repo.name = /{PREFIX}-*/}}',
+    ]
+    parsed = {parse_statement(text) for text in variants[:3]}
+    assert len(parsed) == 1
+    for text in variants:
+        assert statements_violations([text]) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "allow any-user to manage repos in tenancy",
+        "allow dynamic-group ci to manage repos in tenancy where target.repo.name = /p-test-*/",
+        "allow group id ocid1.group.oc1..aaaa to manage repos in tenancy where target.repo.name = /p-test-*/",
+        "allow group a, group b to manage repos in tenancy where target.repo.name = /p-test-*/",
+        "allow group test-devs to {REPOSITORY_READ} in tenancy",
+        "endorse group test-devs to manage repos in tenancy",
+        "allow group test-devs to manage repos in tenancy where target.repo.name = /p-test-*/ or more",
+        "allow group test-devs to manage repos in tenancy where",
+        "allow group test-devs to manage repos in tenancy where target.repo.name = ",
+        "allow group test-devs to administer repos in tenancy",
+    ],
+)
+def test_parser_refuses_what_it_cannot_read_and_the_pack_reports_it(text: str) -> None:
+    with pytest.raises(StatementError):
+        parse_statement(text)
+    (violation,) = statements_violations([text])
+    assert "cannot parse" in violation.message
+
+
+# --- ocir-iam-statements-scoped --------------------------------------------------------------
+
+
+def test_statements_the_program_renders_pass() -> None:
+    assert statements_violations([MANAGE]) == []
+    assert statements_violations([MANAGE, LIST], allowListRepositories=True) == []
+    domain_statements = policy_statements(PREFIX, "Release Team", "acme prod", allow_list_repositories=True)
+    in_domain = {"groupName": "Release Team", "identityDomain": "acme prod", "allowListRepositories": True}
+    assert statements_violations(domain_statements, **in_domain) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (MANAGE.replace(f"/{PREFIX}-*/", f"/{PREFIX}*/"), "not limited"),
+        (MANAGE.replace(f"/{PREFIX}-*/", "/p-*/"), "not limited"),
+        (MANAGE.replace(f"/{PREFIX}-*/", "/*/"), "not limited"),
+        (MANAGE.replace("target.repo.name =", "target.repo.name !="), "not limited"),
+        ("allow group test-devs to manage repos in tenancy", "not limited"),
+        ("allow group test-devs to manage all-resources in tenancy", "all-resources"),
+        (MANAGE.replace(" repos ", " buckets "), "'buckets'"),
+        (MANAGE.replace("test-devs", "other-devs"), "other than the stack's ocir:groupName"),
+        (MANAGE.replace("where ", "where any {request.operation='ListDockerRepositories', ") + "}", "not limited"),
+        (LIST.replace(" inspect ", " manage "), "not limited"),
+        (LIST.replace(" inspect ", " read "), "not limited"),
+        ("allow group test-devs to inspect repos in tenancy", "not limited"),
+        (LIST.replace("ListDockerRepositories", "DeleteContainerRepository"), "not limited"),
+    ],
+)
+def test_widened_statements_are_caught(text: str, reason: str) -> None:
+    found = statements_violations([MANAGE, text], allowListRepositories=True)
+    assert found, text
+    assert all(reason in violation.message for violation in found), found
+
+
+def test_list_statement_only_when_the_stack_asks_for_it() -> None:
+    assert statements_violations([MANAGE, LIST], allowListRepositories=True) == []
+    (violation,) = statements_violations([MANAGE, LIST], allowListRepositories=False)
+    assert "ocir:allowListRepositories" in violation.message
+
+
+def test_statements_that_are_not_a_list_of_strings_are_caught() -> None:
+    assert statements_violations([]) != []
+    assert violations("ocir-iam-statements-scoped", POLICY, {"statements": MANAGE}, config()) != []
+    assert statements_violations([42]) != []  # type: ignore[list-item]
+
+
+# --- repositories ----------------------------------------------------------------------------
+
+
+def repository(name: str = f"{PREFIX}-api", public: bool = False, immutable: bool = False) -> dict[str, Any]:
+    return {"displayName": name, "isPublic": public, "isImmutable": immutable, "compartmentId": "ocid1.tenancy.x"}
+
+
+def test_repositories_are_private_unless_the_stack_asks() -> None:
+    asked = config(images=[{"name": "api", "tag": "1.0", "public": True}])
+    assert violations("ocir-repository-private", REPOSITORY, repository(public=False), config()) == []
+    assert violations("ocir-repository-private", REPOSITORY, repository(public=True), asked) == []
+    (violation,) = violations("ocir-repository-private", REPOSITORY, repository(public=True), config())
+    assert "public" in violation.message
+    # Asking for one public image does not make another one public.
+    other = repository(name=f"{PREFIX}-web", public=True)
+    assert violations("ocir-repository-private", REPOSITORY, other, asked) != []
+
+
+def test_production_repositories_are_immutable() -> None:
+    production = config(production=True)
+    assert violations("ocir-production-immutable", REPOSITORY, repository(immutable=True), production) == []
+    assert violations("ocir-production-immutable", REPOSITORY, repository(immutable=False), config()) == []
+    (violation,) = violations("ocir-production-immutable", REPOSITORY, repository(immutable=False), production)
+    assert "immutable" in violation.message
+
+
+@pytest.mark.parametrize("name", ["other-api", f"{PREFIX}api", "p-tes-api", f"x-{PREFIX}-api", f"{PREFIX}-"])
+def test_repositories_outside_the_prefix_are_caught(name: str) -> None:
+    assert violations("ocir-repository-prefix", REPOSITORY, repository(name=name), config()) != []
+
+
+def test_repositories_inside_the_prefix_pass() -> None:
+    for name in (f"{PREFIX}-api", f"{PREFIX}-team/api"):
+        assert violations("ocir-repository-prefix", REPOSITORY, repository(name=name), config()) == []
+
+
+def test_images_are_pushed_inside_the_prefix() -> None:
+    good = {"imageName": f"fra.ocir.io/ns/{PREFIX}-api:1.0"}
+    bad = {"imageName": "fra.ocir.io/ns/other-api:1.0"}
+    assert violations("ocir-repository-prefix", IMAGE, good, config()) == []
+    assert violations("ocir-repository-prefix", IMAGE, bad, config()) != []
+
+
+# --- tags ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ("fra.ocir.io/ns/p-api:1.0", ("fra.ocir.io/ns/p-api", "1.0", None)),
+        ("fra.ocir.io/ns/p-api", ("fra.ocir.io/ns/p-api", None, None)),
+        ("localhost:5000/p-api", ("localhost:5000/p-api", None, None)),
+        ("fra.ocir.io/ns/p-api@sha256:abc", ("fra.ocir.io/ns/p-api", None, "sha256:abc")),
+        ("fra.ocir.io/ns/p-api:1.0@sha256:abc", ("fra.ocir.io/ns/p-api", "1.0", "sha256:abc")),
+    ],
+)
+def test_split_reference(reference: str, expected: tuple[str, str | None, str | None]) -> None:
+    assert split_reference(reference) == expected
+
+
+@pytest.mark.parametrize(
+    ("type_", "key"),
+    [
+        (IMAGE, "imageName"),
+        ("docker:index/registryImage:RegistryImage", "name"),
+        ("docker:index/tag:Tag", "targetImage"),
+        ("docker:index/remoteImage:RemoteImage", "name"),
+    ],
+)
+def test_production_has_no_latest_and_no_untagged_image(type_: str, key: str) -> None:
+    production, development = config(production=True), config()
+    base = f"fra.ocir.io/ns/{PREFIX}-api"
+    for good in (f"{base}:1.0.0", f"{base}@sha256:{'a' * 64}"):
+        assert violations("ocir-production-no-latest", type_, {key: good}, production) == []
+    for bad in (f"{base}:latest", base):
+        (violation,) = violations("ocir-production-no-latest", type_, {key: bad}, production)
+        assert "latest" in violation.message
+        assert violations("ocir-production-no-latest", type_, {key: bad}, development) == []
+
+
+# --- stack facts -----------------------------------------------------------------------------
+
+
+def test_a_stack_config_the_pack_cannot_read_is_a_violation() -> None:
+    for broken in ({}, {"ocir:prefix": "p-test"}, config(prefix="Not A Prefix")):
+        (violation,) = violations("ocir-repository-prefix", REPOSITORY, repository(), broken)
+        assert "cannot read the stack's facts" in violation.message
+
+
+def test_other_resource_types_are_not_judged() -> None:
+    assert check_resource("oci:Identity/authToken:AuthToken", {"userId": "x"}, config()) == []
+
+
+# --- the whole pack over the real program ----------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", stack_names())
+def test_every_stack_in_the_repo_passes_the_pack(stack: str) -> None:
+    assert check_stack(stack) == []
+
+
+def _broken_run(stack: str, patch: Callable[[], None]) -> list[Violation]:
+    patch()
+    return check_run(run_stack(stack), load_stack_config(stack).values)
+
+
+def _wrap_repository(monkeypatch: pytest.MonkeyPatch, **forced: Any) -> None:
+    real = artifacts.ContainerRepository
+
+    def broken(name: str, **kwargs: Any) -> Any:
+        return real(name, **{**kwargs, **forced})
+
+    monkeypatch.setattr(artifacts, "ContainerRepository", broken)
+
+
+def test_a_widened_statement_in_the_program_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    def widened(*args: Any, **kwargs: Any) -> list[str]:
+        statements = policy_statements(*args, **kwargs)
+        return [statements[0].replace("-*/", "*/"), *statements[1:]]
+
+    found = _broken_run("dev", lambda: monkeypatch.setattr(components.access_policy, "policy_statements", widened))
+    assert {v.policy for v in found} == {"ocir-iam-statements-scoped"}
+    assert "/p-oraas-dev*/" in found[0].message
+
+
+def test_a_public_repository_nobody_asked_for_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    found = _broken_run("dev", lambda: _wrap_repository(monkeypatch, is_public=True))
+    assert {v.policy for v in found} == {"ocir-repository-private"}
+
+
+def test_a_mutable_production_repository_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    found = _broken_run("prod", lambda: _wrap_repository(monkeypatch, is_immutable=False))
+    assert {v.policy for v in found} == {"ocir-production-immutable"}
+    # The same declaration in dev is allowed: dev is not production.
+    assert _broken_run("dev", lambda: None) == []
+
+
+def test_a_repository_outside_the_prefix_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    found = _broken_run("dev", lambda: _wrap_repository(monkeypatch, display_name="someone-else-api"))
+    assert {v.policy for v in found} == {"ocir-repository-prefix"}
+
+
+def test_a_latest_tag_in_production_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = docker.Image
+
+    def latest(name: str, **kwargs: Any) -> Any:
+        kwargs["image_name"] = pulumi.Output.from_input(kwargs["image_name"]).apply(
+            lambda reference: reference.rsplit(":", 1)[0] + ":latest"
+        )
+        return real(name, **kwargs)
+
+    found = _broken_run("prod", lambda: monkeypatch.setattr(docker, "Image", latest))
+    assert {v.policy for v in found} == {"ocir-production-no-latest"}

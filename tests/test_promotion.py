@@ -1,0 +1,204 @@
+"""Promotion dev -> prod: prod copies the exact digest dev pushed, through a (mocked) StackReference."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.config import ConfigError, parse_settings
+from components.promotion import source_reference
+from tests.conftest import TOKEN, valid_config
+from tools import plan
+from tools.harness import (
+    IMAGE,
+    PROJECT_DIR,
+    REGISTRY_IMAGE,
+    REMOTE_IMAGE,
+    REPOSITORY,
+    STACK_REFERENCE,
+    TAG,
+    OcirMocks,
+    Registration,
+    StackRun,
+    encode_config,
+    load_stack_config,
+    reference_outputs,
+    run_program,
+    run_stack,
+)
+from tools.policy_check import check_run
+
+SOURCE = "organization/ocir/dev"
+PROD_TOKEN = "pr0d-t0ken-that-must-n3ver-l3ak"
+DIGEST = "sha256:" + "d" * 64
+
+
+def dev_run() -> StackRun:
+    return run_stack("dev", mocks=OcirMocks(token=TOKEN))
+
+
+def promoted_prod(
+    source_outputs: dict[str, Any] | None = None, raise_errors: bool = True, **overrides: Any
+) -> StackRun:
+    """Pulumi.prod.yaml with ocir:promoteFrom set, dev's outputs behind a mocked StackReference."""
+    values = dict(load_stack_config("prod").values)
+    values["ocir:promoteFrom"] = SOURCE
+    values.update(encode_config({f"ocir:{key}": value for key, value in overrides.items()}))
+    outputs = source_outputs if source_outputs is not None else reference_outputs(dev_run())
+    mocks = OcirMocks(token=PROD_TOKEN, stack_outputs={SOURCE: outputs})
+    return run_program(values, stack="prod", mocks=mocks, raise_errors=raise_errors)
+
+
+def one(run: StackRun, type_: str) -> Registration:
+    return run.one(type_)
+
+
+def test_a_promoted_prod_builds_nothing_and_copies_devs_exact_digest() -> None:
+    dev = dev_run()
+    dev_digest = dev.outputs["images"].value["simple-api"]["repoDigest"]
+    assert dev_digest.startswith("fra.ocir.io/exampletenancyns/p-oraas-dev-simple-api@sha256:")
+    prod = promoted_prod(reference_outputs(dev))
+
+    assert prod.of_type(IMAGE) == []  # no docker build anywhere
+    (reference,) = prod.reads
+    assert (reference.type, reference.inputs) == (STACK_REFERENCE, {"name": SOURCE})
+
+    pulled = one(prod, REMOTE_IMAGE)
+    assert pulled.plain["name"] == dev_digest  # pulled by digest, never by tag
+    target = "eu-frankfurt-1.ocir.io/mocktenancyns/p-oraas-prd-simple-api:1.0.0"
+    tagged = one(prod, TAG)
+    assert (tagged.plain["sourceImage"], tagged.plain["targetImage"]) == (dev_digest, target)
+    assert pulled.urn in tagged.dependencies
+    pushed = one(prod, REGISTRY_IMAGE)
+    assert pushed.plain["name"] == target
+    assert pushed.plain["triggers"] == {"sourceRepoDigest": dev_digest}
+    assert pushed.plain["keepRemotely"] is True
+    repository = one(prod, REPOSITORY)
+    assert {repository.urn, tagged.urn, one(prod, "oci:Identity/policy:Policy").urn} <= set(pushed.dependencies)
+    assert repository.plain["displayName"] == "p-oraas-prd-simple-api"
+    assert repository.plain["isImmutable"] is True
+    assert repository.plain["freeformTags"]["promoted-from"] == SOURCE
+
+    exported = prod.outputs["images"].value["simple-api"]
+    assert exported["sourceRepoDigest"] == dev_digest
+    assert exported["imageName"] == target
+    assert exported["repoDigest"] == f"{target.rsplit(':', 1)[0]}@{dev_digest.rsplit('@', 1)[1]}"
+
+
+def test_the_pull_uses_devs_credentials_and_the_push_prods_and_both_stay_secret() -> None:
+    prod = promoted_prod()
+    (provider,) = prod.of_type("pulumi:providers:docker")
+    assert provider.name == "p-oraas-prd-pull-registry"
+    assert provider.secret_inputs == ["registryAuth"]
+    pulled, pushed = one(prod, REMOTE_IMAGE), one(prod, REGISTRY_IMAGE)
+    assert pulled.provider.startswith(provider.urn)  # the pull goes through dev's login ...
+    assert pushed.provider == ""  # ... the push does not: it carries prod's own credentials
+    assert TOKEN in provider.plain["registryAuth"]
+    assert '"username": "exampletenancyns/oraas-dev-ci"' in provider.plain["registryAuth"]
+    assert pushed.plain["authConfig"] == {
+        "address": "eu-frankfurt-1.ocir.io",
+        "username": "mocktenancyns/acme-prod/mock-push-user",
+        "password": PROD_TOKEN,
+    }
+    assert pushed.secret_inputs == ["authConfig.password"]
+    assert prod.leaks(TOKEN) == []
+    assert prod.leaks(PROD_TOKEN) == []
+    assert prod.outputs["authToken"].secret
+
+
+def test_switching_to_promotion_keeps_the_repository() -> None:
+    built = run_stack("prod")
+    promoted = promoted_prod()
+    assert one(built, REPOSITORY).name == one(promoted, REPOSITORY).name
+    (component,) = [r for r in promoted.resources if r.type == "ocir:index:PromotedImage"]
+    built_component = next(r for r in built.resources if r.type == "ocir:index:RepositoryImage")
+    assert component.name == built_component.name
+    # The alias to the built component's type carries the repository's old URN over.
+    assert [alias["spec"]["type"] for alias in component.aliases] == ["ocir:index:RepositoryImage"]
+
+
+def test_an_image_missing_from_the_source_stack_is_a_clear_error() -> None:
+    outputs = reference_outputs(dev_run())
+    outputs["images"] = {"other": outputs["images"]["simple-api"]}
+    run = promoted_prod(outputs, raise_errors=False)
+    assert run.error is not None
+    message = str(run.error)
+    assert "ocir:promoteFrom: stack organization/ocir/dev has no image 'simple-api'" in message
+    assert "(it has: other)" in message
+    # Nothing is copied, and the repository waits for the check, so it is never declared.
+    assert run.of_type(REPOSITORY) == run.of_type(REMOTE_IMAGE) == run.of_type(REGISTRY_IMAGE) == []
+
+
+def test_a_source_image_without_a_pushed_digest_is_refused() -> None:
+    outputs = reference_outputs(dev_run())
+    outputs["images"]["simple-api"]["repoDigest"] = "fra.ocir.io/ns/p-oraas-dev-simple-api:1.0"
+    run = promoted_prod(outputs, raise_errors=False)
+    assert "ocir:promoteFrom: stack organization/ocir/dev's image 'simple-api' has no pushed digest" in str(run.error)
+
+
+def test_source_reference_rules() -> None:
+    good = f"fra.ocir.io/ns/p-x-api@{DIGEST}"
+    assert source_reference({"api": {"repoDigest": good}}, "api", SOURCE) == good
+    cases: list[Any] = [None, [], {"web": {"repoDigest": good}}, {"api": {"repoDigest": "x@sha256:short"}}]
+    for images in cases:
+        with pytest.raises(ConfigError) as caught:
+            source_reference(images, "api", SOURCE)
+        assert caught.value.keys == ["ocir:promoteFrom"]
+
+
+@pytest.mark.parametrize("value", ["dev", "ocir/dev", "acme/ocir/dev/extra", "acme/ocir/", "a b/ocir/dev", "/ocir/dev"])
+def test_promote_from_must_name_a_fully_qualified_stack(value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_settings(encode_config(valid_config(promoteFrom=value)))
+    assert caught.value.keys == ["ocir:promoteFrom"]
+    assert "<organization>/<project>/<stack>" in str(caught.value)
+
+
+def test_promote_from_default_builds() -> None:
+    assert parse_settings(encode_config(valid_config())).promote_from is None
+    assert parse_settings(encode_config(valid_config(promoteFrom="acme/ocir/dev"))).promote_from == "acme/ocir/dev"
+
+
+def test_a_stack_cannot_promote_from_itself() -> None:
+    config = valid_config(promoteFrom="organization/ocir/test")
+    run = run_program(config, mocks=OcirMocks(stack_outputs={}), raise_errors=False)
+    assert "ocir:promoteFrom: organization/ocir/test is this stack" in str(run.error)
+    assert run.resources == []
+
+
+def test_the_policy_pack_passes_a_promoted_prod_and_catches_a_latest_tag() -> None:
+    values = dict(load_stack_config("prod").values)
+    values["ocir:promoteFrom"] = SOURCE
+    assert check_run(promoted_prod(), values) == []
+    broken = promoted_prod()
+    for resource in broken.resources:
+        if resource.type == REGISTRY_IMAGE:
+            resource.inputs["name"] = resource.inputs["name"].rsplit(":", 1)[0] + ":latest"
+    assert {v.policy for v in check_run(broken, values)} == {"ocir-production-no-latest"}
+
+
+def test_a_stack_file_that_promotes_from_another_stack_file_plans_under_mocks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As `make plan STACK=release` would for a stack file that promotes from dev: the harness
+    # evaluates dev (as deployed) to answer the StackReference.
+    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.dev.yaml"):
+        shutil.copy(PROJECT_DIR / name, tmp_path / name)
+    shutil.copytree(PROJECT_DIR / "app", tmp_path / "app")
+    release = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())
+    release["config"]["ocir:promoteFrom"] = SOURCE
+    (tmp_path / "Pulumi.release.yaml").write_text(yaml.safe_dump(release))
+
+    run = run_stack("release", project_dir=tmp_path)
+    assert one(run, REMOTE_IMAGE).plain["name"] == run_stack("dev").outputs["images"].value["simple-api"]["repoDigest"]
+    assert plan.main(["release", "--project-dir", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "+ docker:index/remoteImage:RemoteImage  p-oraas-prd-simple-api-pull" in printed
+    assert f"pulumi:pulumi:StackReference (read)(name={SOURCE})" in printed
+    assert "docker:index/image:Image" not in printed
+    assert "registryAuth: [secret]" in printed
+    assert TOKEN not in printed

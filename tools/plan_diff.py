@@ -1,0 +1,303 @@
+"""Compare two plans (``python -m tools.plan STACK --json``) and render the difference as Markdown.
+
+    python -m tools.plan diff BASE.json HEAD.json [--title TEXT]
+
+Made for a pull-request comment or a job summary: per resource what is added, removed or changed,
+IAM statements line by line (``-`` removed, ``+`` added, as a diff block), every other changed
+input as ``old → new``. It reads only plans, which already mask secrets (``[secret]``) and spell
+out values the cloud decides (``(known after apply)``), so nothing secret can reach the output.
+An empty file stands for "no plan" (a stack that does not exist on that side).
+
+Resources are matched by URN; one that changed its name (a new prefix renames everything) is
+matched by type and by its name relative to the project component, and shown as a replacement.
+Every value coming from a plan is written inside code spans or blocks whose fences are longer
+than any backtick run in the value, so a plan cannot inject Markdown into the comment.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
+
+STATEMENTS = "statements"
+# GitHub refuses comments over 65,536 characters; leave room for the caller's own framing.
+MAX_MARKDOWN = 60_000
+
+
+def load_plan(path: Path) -> dict[str, Any] | None:
+    """A plan document from ``--json``, or None for an empty file (no plan on that side)."""
+    text = path.read_text()
+    if not text.strip():
+        return None
+    document = json.loads(text)
+    if not isinstance(document, dict) or not isinstance(document.get("resources"), list):
+        raise ValueError(f"{path} is not a plan from `python -m tools.plan STACK --json`")
+    return document
+
+
+# --- Markdown that no value can break out of -------------------------------------------------
+
+
+def _longest_backticks(text: str) -> int:
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)
+
+
+def code(value: Any) -> str:
+    """An inline code span holding ``value`` exactly (newlines shown as ``\\n``)."""
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    text = text.replace("\r", "\\r").replace("\n", "\\n")
+    fence = "`" * (_longest_backticks(text) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def block(lines: Iterable[str], language: str = "") -> list[str]:
+    body = [line.replace("\r", "\\r") for line in lines]
+    fence = "`" * max(3, _longest_backticks("\n".join(body)) + 1)
+    return [f"{fence}{language}", *body, fence]
+
+
+# --- comparing -------------------------------------------------------------------------------
+
+
+def flatten(value: Any, path: str = "") -> dict[str, Any]:
+    """Dotted paths to scalar values (lists by index); an empty dict or list is one value."""
+    if isinstance(value, dict) and value:
+        items: Iterable[tuple[str, Any]] = (
+            (f"{path}.{key}" if path else str(key), item) for key, item in value.items()
+        )
+    elif isinstance(value, list) and value:
+        items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
+    else:
+        return {path: value}
+    flat: dict[str, Any] = {}
+    for sub_path, item in items:
+        flat.update(flatten(item, sub_path))
+    return flat
+
+
+def statement_lines(before: list[Any], after: list[Any]) -> list[str]:
+    """``- `` removed, ``+ `` added and ``  `` unchanged statements, in order."""
+    old = [str(item) for item in before]
+    new = [str(item) for item in after]
+    lines: list[str] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            lines.extend(f"  {line}" for line in old[i1:i2])
+        else:
+            lines.extend(f"- {line}" for line in old[i1:i2])
+            lines.extend(f"+ {line}" for line in new[j1:j2])
+    return lines
+
+
+def _statements(resource: Mapping[str, Any] | None) -> list[Any] | None:
+    if resource is None:
+        return None
+    value = resource.get("inputs", {}).get(STATEMENTS)
+    return value if isinstance(value, list) else None
+
+
+def _comparable(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything about a resource that a diff shows besides its statements."""
+    inputs = {key: value for key, value in resource.get("inputs", {}).items() if key != STATEMENTS}
+    flat = {f"inputs.{key}": value for key, value in flatten(inputs).items()} if inputs else {}
+    for key, value in (resource.get("options") or {}).items():
+        flat[f"options.{key}"] = value
+    flat["dependsOn"] = resource.get("dependsOn", [])
+    flat["secretInputs"] = resource.get("secretInputs", [])
+    return flat
+
+
+@dataclass
+class ResourceChange:
+    kind: str  # "added", "removed", "changed", "replaced"
+    type: str
+    name: str
+    old_name: str | None = None
+    statements: list[str] = field(default_factory=list)
+    values: list[tuple[str, Any, Any]] = field(default_factory=list)
+
+    @property
+    def statement_counts(self) -> tuple[int, int]:
+        return (
+            sum(1 for line in self.statements if line.startswith("- ")),
+            sum(1 for line in self.statements if line.startswith("+ ")),
+        )
+
+
+def _root_name(document: Mapping[str, Any]) -> str:
+    roots = [r["name"] for r in document["resources"] if r.get("depth") == 0]
+    return roots[0] if len(roots) == 1 else ""
+
+
+def _role(resource: Mapping[str, Any], root: str) -> tuple[str, str]:
+    name = str(resource["name"])
+    return (str(resource["type"]), name[len(root) :] if root and name.startswith(root) else name)
+
+
+def _compare(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> ResourceChange | None:
+    current = new if new is not None else old
+    assert current is not None
+    old_statements, new_statements = _statements(old), _statements(new)
+    statements = (
+        statement_lines(old_statements or [], new_statements or [])
+        if old_statements is not None or new_statements is not None
+        else []
+    )
+    before = _comparable(old) if old is not None else {}
+    after = _comparable(new) if new is not None else {}
+    values = [
+        (key, before.get(key), after.get(key))
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key) and not (old is None and not after.get(key))
+    ]
+    if old is None:
+        kind = "added"
+    elif new is None:
+        kind = "removed"
+        values = []  # a removed resource is listed; its statements say what access goes away
+    elif old["urn"] != new["urn"]:
+        kind = "replaced"
+    else:
+        kind = "changed"
+        if not values and all(line.startswith("  ") for line in statements):
+            return None
+    return ResourceChange(
+        kind=kind,
+        type=str(current["type"]),
+        name=str(current["name"]),
+        old_name=str(old["name"]) if kind == "replaced" and old is not None else None,
+        statements=statements,
+        values=values,
+    )
+
+
+def _pairs(
+    base: Mapping[str, Any], head: Mapping[str, Any]
+) -> Iterator[tuple[dict[str, Any] | None, dict[str, Any] | None]]:
+    old = {r["urn"]: r for r in base["resources"]}
+    new = {r["urn"]: r for r in head["resources"]}
+    for urn, resource in new.items():
+        if urn in old:
+            yield old[urn], resource
+    removed = [r for urn, r in old.items() if urn not in new]
+    added = [r for urn, r in new.items() if urn not in old]
+    base_root, head_root = _root_name(base), _root_name(head)
+    by_role: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for resource in removed:
+        by_role.setdefault(_role(resource, base_root), []).append(resource)
+    for resource in added:
+        candidates = by_role.get(_role(resource, head_root))
+        if candidates and len(candidates) == 1:
+            yield candidates.pop(), resource
+        else:
+            yield None, resource
+    for leftover in by_role.values():
+        for resource in leftover:
+            yield resource, None
+
+
+def diff_plans(base: Mapping[str, Any] | None, head: Mapping[str, Any] | None) -> list[ResourceChange]:
+    empty: dict[str, Any] = {"resources": []}
+    changes = [_compare(old, new) for old, new in _pairs(base or empty, head or empty)]
+    order = {"removed": 0, "replaced": 1, "changed": 2, "added": 3}
+    return sorted((c for c in changes if c is not None), key=lambda c: (order[c.kind], c.type, c.name))
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+SYMBOL = {"added": "+", "removed": "-", "changed": "~", "replaced": "±"}
+
+
+def _value(value: Any) -> str:
+    return "(absent)" if value is None else code(value)
+
+
+def render_markdown(base: Mapping[str, Any] | None, head: Mapping[str, Any] | None, title: str | None = None) -> str:
+    stack = (head or base or {}).get("stack", "?")
+    changes = diff_plans(base, head)
+    counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in SYMBOL}
+    removed_statements = sum(c.statement_counts[0] for c in changes)
+    added_statements = sum(c.statement_counts[1] for c in changes)
+    out = [f"### {title or 'Plan diff'}: stack {code(stack)}", ""]
+    if base is None:
+        out.append("_No plan on the base side: the stack is new in this change._")
+    if head is None:
+        out.append("_No plan on the head side: this change removes the stack._")
+    if base is None or head is None:
+        out.append("")
+    out.append(
+        f"**{counts['added']} to add, {counts['changed']} to change, {counts['replaced']} to replace, "
+        f"{counts['removed']} to remove**; IAM statements: **{removed_statements} removed, "
+        f"{added_statements} added**."
+    )
+    out.append("")
+    out.append(
+        "_Evaluated under Pulumi mocks from the code on each side: no cloud credentials; secrets show as "
+        "`[secret]`, values only the cloud knows as `(known after apply)`._"
+    )
+    if not changes:
+        out += ["", "No changes."]
+    for change in changes:
+        heading = f"{SYMBOL[change.kind]} {code(change.type)} {code(change.name)}"
+        if change.old_name is not None:
+            heading += f" (replaces {code(change.old_name)})"
+        out += ["", f"#### {heading} ({change.kind})"]
+        if change.statements:
+            out += ["", "IAM statements:", ""]
+            out += block(change.statements, "diff")
+        if change.values:
+            out += [""]
+            for key, old, new in change.values:
+                if change.kind == "added":
+                    out.append(f"- {code(key)}: {_value(new)}")
+                else:
+                    out.append(f"- {code(key)}: {_value(old)} → {_value(new)}")
+    outputs = _output_changes(base, head)
+    if outputs:
+        out += ["", "#### Stack outputs", ""]
+        out += [f"- {code(key)}: {_value(old)} → {_value(new)}" for key, old, new in outputs]
+    text = "\n".join(out) + "\n"
+    if len(text) > MAX_MARKDOWN:
+        cut = text[:MAX_MARKDOWN].rsplit("\n", 1)[0]
+        # Close a code block left open by the cut.
+        fences = re.findall(r"^(`{3,})", cut, flags=re.MULTILINE)
+        if len(fences) % 2:
+            cut += "\n" + fences[-1]
+        text = cut + "\n\n_Diff truncated: run `python -m tools.plan diff` locally for the rest._\n"
+    return text
+
+
+def _output_changes(base: Mapping[str, Any] | None, head: Mapping[str, Any] | None) -> list[tuple[str, Any, Any]]:
+    before = flatten((base or {}).get("outputs") or {"": None})
+    after = flatten((head or {}).get("outputs") or {"": None})
+    keys = sorted((set(before) | set(after)) - {""})
+    return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.plan diff", description="Compare two plans (--json) as Markdown for a PR comment."
+    )
+    parser.add_argument("base", type=Path, help="plan of the base branch (an empty file: no plan)")
+    parser.add_argument("head", type=Path, help="plan of the pull request (an empty file: no plan)")
+    parser.add_argument("--title", default=None, help="heading text (default: Plan diff)")
+    args = parser.parse_args(argv)
+    try:
+        base, head = load_plan(args.base), load_plan(args.head)
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if base is None and head is None:
+        print("error: neither file holds a plan", file=sys.stderr)
+        return 2
+    print(render_markdown(base, head, args.title), end="")
+    return 0

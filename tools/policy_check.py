@@ -1,0 +1,118 @@
+"""Run the policy pack over what a stack declares, without the Pulumi CLI: the program under mocks.
+
+    python -m tools.policy_check [STACK ...]
+
+Evaluates each stack (default: every Pulumi.<stack>.yaml) under Pulumi's mocks, then calls every
+policy of policy/rules.py on every recorded registration, as the engine's analyzer would: the
+inputs deserialized by pulumi-policy's own deserializer (secrets unwrapped, unknowns guarded) and
+the stack's config in PULUMI_CONFIG. Prints each violation and exits 1 if there is any.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.policy import PolicyCustomTimeouts, PolicyResourceOptions
+from pulumi_policy.proxy import unknown_checking_proxy
+
+from policy.rules import POLICIES
+
+from .harness import Registration, StackRun, load_stack_config, run_stack, stack_names
+
+
+@dataclass(frozen=True)
+class Violation:
+    policy: str
+    urn: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"[{self.policy}] {self.urn}: {self.message}"
+
+
+@contextmanager
+def engine_config(config: Mapping[str, str]) -> Iterator[None]:
+    """PULUMI_CONFIG set as the engine sets it for a policy pack process (restored afterwards)."""
+    before = os.environ.get("PULUMI_CONFIG")
+    os.environ["PULUMI_CONFIG"] = json.dumps(dict(config))
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PULUMI_CONFIG", None)
+        else:
+            os.environ["PULUMI_CONFIG"] = before
+
+
+def validation_args(type_: str, inputs: Mapping[str, Any], urn: str = "urn:test", name: str = "test") -> Any:
+    """ResourceValidationArgs for wire-form inputs, built the way the analyzer builds them."""
+    props = unknown_checking_proxy(deserialize_properties(dict(inputs)))
+    options = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
+    return ResourceValidationArgs(type_, props, urn, name, options, None)
+
+
+def check_resource(
+    type_: str,
+    inputs: Mapping[str, Any],
+    config: Mapping[str, str],
+    *,
+    urn: str = "urn:test",
+    policies: list[ResourceValidationPolicy] | None = None,
+) -> list[Violation]:
+    """Every violation the pack reports for one resource's wire-form inputs, under ``config``."""
+    found: list[Violation] = []
+    args = validation_args(type_, inputs, urn, urn.rsplit("::", 1)[-1])
+    with engine_config(config):
+        for policy in policies if policies is not None else POLICIES:
+
+            def report(message: str, at: str | None = None, name: str = policy.name) -> None:
+                found.append(Violation(name, at or urn, message))
+
+            result = policy.validate(args, report)
+            assert result is None, "the ocir policies are synchronous"
+    return found
+
+
+def check_registrations(resources: list[Registration], config: Mapping[str, str]) -> list[Violation]:
+    return [
+        violation
+        for resource in resources
+        if resource.custom
+        for violation in check_resource(resource.type, resource.inputs, config, urn=resource.urn)
+    ]
+
+
+def check_run(run: StackRun, config: Mapping[str, str]) -> list[Violation]:
+    return check_registrations(run.resources, config)
+
+
+def check_stack(stack: str) -> list[Violation]:
+    config = load_stack_config(stack)
+    return check_run(run_stack(stack), config.values)
+
+
+def main(argv: list[str] | None = None) -> int:
+    stacks = (argv if argv is not None else sys.argv[1:]) or stack_names()
+    failed = False
+    for stack in stacks:
+        violations = check_stack(stack)
+        if violations:
+            failed = True
+            print(f"stack {stack}: {len(violations)} policy violation(s)")
+            for violation in violations:
+                print(f"  {violation}")
+        else:
+            print(f"stack {stack}: every mandatory policy passes ({len(POLICIES)} policies)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
