@@ -10,6 +10,7 @@ Used by the plan command (tools/plan.py), the tests and the benchmarks.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import itertools
 import json
@@ -440,6 +441,31 @@ def _unknowns_marked(value: Any) -> Any:
     return value
 
 
+def _quiet_abandoned_outputs() -> None:
+    """Keep a failed run's abandoned outputs from printing tracebacks when they are collected.
+
+    When the program stops with an error (a run the caller inspects through ``StackRun.error``),
+    every output that depended on the failing one holds the same exception, never awaited; asyncio
+    reports each as "Future exception was never retrieved" at garbage collection, long after the
+    test. The error itself is already in ``StackRun.error``; anything else still goes to asyncio.
+    """
+    loop = asyncio.get_event_loop()
+    default = loop.get_exception_handler()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if context.get("message") == "Future exception was never retrieved" and isinstance(
+            context.get("exception"), ValueError
+        ):
+            return
+        if default is not None:
+            default(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    if getattr(default, "__name__", "") != "handler":
+        loop.set_exception_handler(handler)
+
+
 def encode_config(values: Mapping[str, Any]) -> dict[str, str]:
     """Config values as the Pulumi CLI hands them to a program: strings, objects as JSON."""
     encoded: dict[str, str] = {}
@@ -528,6 +554,7 @@ def evaluate(
     pulumi.runtime.set_all_config(encode_config(config or {}), secret_keys or [])
 
     error: BaseException | None = None
+    _quiet_abandoned_outputs()
     try:
         _sync_await(run_pulumi_func(program))
     except Exception as exc:  # noqa: BLE001 (handed back to the caller below)
