@@ -17,6 +17,7 @@ from .credentials import RegistryCredentials, RegistryCredentialsArgs
 from .image import RepositoryImage, RepositoryImageArgs
 from .promotion import PromotedImage, Promotion, image_component
 from .regions import resolve_region
+from .registry_login import DEFAULT_TIMEOUT_SECONDS, RegistryLoginCheck, RegistryLoginCheckArgs
 from .statements import check_domain_name, check_group_name
 from .tokens import check_rotation, token_description
 
@@ -57,6 +58,9 @@ class OcirProjectArgs:
     promotion: Promotion | None = None
     """Copy every image by digest from another stack (ocir:promoteFrom) instead of building; default
     None builds."""
+    login_timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
+    """How long `pulumi up` waits for the registry to accept a new auth token before the first push;
+    default 120."""
 
     @classmethod
     def from_settings(cls, settings: Settings, freeform_tags: Mapping[str, str] | None = None) -> OcirProjectArgs:
@@ -167,6 +171,24 @@ class OcirProject(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
+        push_after: list[pulumi.Resource] = [access]
+        if args.images:
+            # A new auth token can take a minute to work: the pushes wait until the registry
+            # accepts it (again after every rotation) instead of failing with 401.
+            push_after.append(
+                RegistryLoginCheck(
+                    f"{name}-login-check",
+                    RegistryLoginCheckArgs(
+                        server=server,
+                        username=credentials.username,
+                        password=credentials.password,
+                        token_id=credentials.auth_token_id,
+                        timeout_seconds=args.login_timeout_seconds,
+                    ),
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            )
+
         built: dict[str, RepositoryImage | PromotedImage] = {}
         for image in args.images:
             built[image.name] = image_component(args.promotion, image.name)(
@@ -188,8 +210,9 @@ class OcirProject(pulumi.ComponentResource):
                     immutable=image.immutable,
                     freeform_tags=args.freeform_tags,
                     protect=args.protect,
-                    # A push user who is a member of the group gets its rights from the policy.
-                    push_after=[access],
+                    # A push user who is a member of the group gets its rights from the policy,
+                    # and the token must be accepted by the registry.
+                    push_after=push_after,
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )

@@ -19,7 +19,18 @@ from components import (
 )
 from components.config import ImageSpec
 from tests.conftest import COMPARTMENT, TENANCY, TOKEN, USER
-from tools.harness import AUTH_TOKEN, GET_NAMESPACE, GET_USER, IMAGE, POLICY, REPOSITORY, OcirMocks, StackRun, evaluate
+from tools.harness import (
+    AUTH_TOKEN,
+    GET_NAMESPACE,
+    GET_USER,
+    IMAGE,
+    LOGIN_CHECK,
+    POLICY,
+    REPOSITORY,
+    OcirMocks,
+    StackRun,
+    evaluate,
+)
 
 
 def run(program: Any) -> StackRun:
@@ -206,13 +217,13 @@ def test_project_composes_policy_credentials_and_images_and_looks_up_the_namespa
     assert types == sorted(
         ["ocir:index:OcirProject", "ocir:index:RepositoryAccessPolicy", "ocir:index:RegistryCredentials"]
         + ["ocir:index:RepositoryImage"] * 2
-        + [POLICY, AUTH_TOKEN]
+        + [POLICY, AUTH_TOKEN, LOGIN_CHECK]
         + [REPOSITORY] * 2
         + [IMAGE] * 2
     )
     project = result.one("ocir:index:OcirProject")
     children = {r.name for r in result.resources if r.parent == project.urn}
-    assert children == {"p-team-access", "p-team-credentials", "p-team-api", "p-team-worker"}
+    assert children == {"p-team-access", "p-team-credentials", "p-team-login-check", "p-team-api", "p-team-worker"}
     assert [(i.token, i.args) for i in result.invokes] == [(GET_NAMESPACE, {"compartmentId": TENANCY})]
     repositories = {r.plain["displayName"]: r.plain for r in result.of_type(REPOSITORY)}
     assert repositories["p-team-worker"]["isPublic"] is True

@@ -1,0 +1,291 @@
+"""RegistryLoginCheck: wait, during `pulumi up`, until the registry accepts the push credentials.
+
+OCI can take up to a minute before a new auth token works, so a push right after the token is
+created may get 401. This resource sits between the token and the image push: on create (and
+whenever the server, username or token changes) it logs in to the registry the way `docker login`
+does, retrying with backoff until the registry accepts the credentials or the time is up. It is a
+Python dynamic resource, so it runs inside `pulumi up` with no extra plugin, and it speaks both
+registry auth flows: basic (a registry with htpasswd auth) and bearer token (OCIR).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+
+DEFAULT_TIMEOUT_SECONDS = 120
+"""How long to wait in all: OCI documents up to a minute for a new token, twice that is the bound."""
+BACKOFF_SECONDS = (2, 4, 8, 16, 20)
+"""Waits between attempts; the last one repeats until the timeout."""
+
+
+def _build() -> SimpleNamespace:
+    """The provider and everything it calls, defined in this function on purpose.
+
+    Pulumi stores a dynamic provider in the state as a dill pickle and loads it in a separate
+    process that cannot import this project. dill pickles a module-level class or function by
+    reference (an import that would fail there) but a function's local class or function by
+    value, so the provider, its helpers and its error type all live here and only the standard
+    library and pulumi are imported by name.
+    """
+    import base64
+    import json
+    import time
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    from collections.abc import Callable
+
+    class RegistryLoginError(Exception):
+        """The registry did not accept the credentials in time."""
+
+    class Answer:
+        """What one login attempt found out."""
+
+        def __init__(self, accepted: bool, flow: str, detail: str, retry: bool = True) -> None:
+            self.accepted = accepted
+            self.flow = flow
+            self.detail = detail
+            self.retry = retry
+
+    def base_url(server: str, insecure: bool) -> str:
+        host = server.strip().rstrip("/")
+        if "://" in host:
+            raise ValueError(f"server must be a host[:port] without a scheme, got {server!r}")
+        return f"{'http' if insecure else 'https'}://{host}"
+
+    def request(url: str, authorization: str | None, timeout: float) -> tuple[int, dict[str, str], bytes]:
+        # Only http(s) URLs get here: base_url builds them and realms are checked in parse_challenge.
+        req = urllib.request.Request(url, headers={"Authorization": authorization} if authorization else {})  # noqa: S310
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as response:  # noqa: S310
+                return response.status, dict(response.headers.items()), response.read(65536)
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers.items()), error.read(65536)
+
+    def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
+        """`Bearer realm="https://x/token",service="x"` -> ("bearer", {"realm": ..., "service": ...})."""
+        scheme, _, rest = header.strip().partition(" ")
+        params: dict[str, str] = {}
+        for part in _split_params(rest):
+            key, _, value = part.partition("=")
+            params[key.strip().lower()] = value.strip().strip('"')
+        return scheme.lower(), params
+
+    def _split_params(text: str) -> list[str]:
+        parts, current, quoted = [], "", False
+        for char in text:
+            if char == '"':
+                quoted = not quoted
+            if char == "," and not quoted:
+                parts.append(current)
+                current = ""
+            else:
+                current += char
+        if current.strip():
+            parts.append(current)
+        return parts
+
+    def realm_refusal(realm: str, insecure: bool) -> str | None:
+        """Why the credentials must not be sent to ``realm``, or None. The token service gets the
+        password in the clear (basic auth): only over HTTPS, unless the registry itself is plain
+        HTTP (a local test registry)."""
+        scheme = urllib.parse.urlsplit(realm).scheme
+        if scheme == "https" or (scheme == "http" and insecure):
+            return None
+        return f"the token realm {realm!r} is not an https URL: the password is not sent there"
+
+    def basic(username: str, password: str) -> str:
+        return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+    def status_text(status: int, body: bytes) -> str:
+        try:
+            errors = json.loads(body).get("errors") or []
+            message = "; ".join(str(error.get("message") or error.get("code")) for error in errors)
+        except (ValueError, AttributeError):
+            message = ""
+        return f"HTTP {status}" + (f" ({message})" if message else "")
+
+    def try_login(server: str, username: str, password: str, insecure: bool, timeout: float) -> Answer:
+        """One `docker login`: ask /v2/ for its challenge, then answer it with the credentials."""
+        base = base_url(server, insecure)
+        status, headers, body = request(f"{base}/v2/", None, timeout)
+        if status == 200:
+            return Answer(True, "none", "the registry does not ask for credentials")
+        if status != 401:
+            return Answer(False, "unknown", f"GET {base}/v2/ answered {status_text(status, body)}, expected 401")
+        challenge = next((value for key, value in headers.items() if key.lower() == "www-authenticate"), "")
+        scheme, params = parse_challenge(challenge)
+        if scheme == "basic":
+            status, _, body = request(f"{base}/v2/", basic(username, password), timeout)
+            if status == 200:
+                return Answer(True, "basic", "accepted")
+            return Answer(False, "basic", f"GET {base}/v2/ with basic auth answered {status_text(status, body)}")
+        if scheme == "bearer":
+            realm = params.get("realm", "")
+            refusal = realm_refusal(realm, insecure)
+            if refusal:
+                return Answer(False, "bearer", refusal, retry=False)
+            query = {"account": username, "client_id": "ocir-pulumi"}
+            if params.get("service"):
+                query["service"] = params["service"]
+            token_url = f"{realm}{'&' if '?' in realm else '?'}{urllib.parse.urlencode(query)}"
+            status, _, body = request(token_url, basic(username, password), timeout)
+            if status != 200:
+                return Answer(False, "bearer", f"token service {realm} answered {status_text(status, body)}")
+            try:
+                document = json.loads(body)
+                token = document.get("token") or document.get("access_token")
+            except (ValueError, AttributeError):
+                token = None
+            if not token:
+                return Answer(False, "bearer", f"token service {realm} answered 200 without a token")
+            status, _, body = request(f"{base}/v2/", f"Bearer {token}", timeout)
+            if status == 200:
+                return Answer(True, "bearer", "accepted")
+            return Answer(False, "bearer", f"GET {base}/v2/ with the bearer token answered {status_text(status, body)}")
+        return Answer(False, "unknown", f"unsupported auth challenge {challenge!r}", retry=False)
+
+    def wait_for_login(
+        server: str,
+        username: str,
+        password: str,
+        *,
+        insecure: bool = False,
+        timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+        backoff: tuple[float, ...] = BACKOFF_SECONDS,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> dict[str, Any]:
+        """Log in until the registry accepts; raise RegistryLoginError with the last answer after
+        ``timeout_seconds``. Returns the flow, the number of attempts and the seconds waited."""
+        started = clock()
+        deadline = started + timeout_seconds
+        attempts = 0
+        while True:
+            attempts += 1
+            remaining = max(deadline - clock(), 1.0)
+            try:
+                answer = try_login(server, username, password, insecure, min(10.0, remaining))
+            except (OSError, ValueError) as error:
+                # Connection refused, DNS, TLS, timeouts: the registry may be briefly unreachable.
+                reason = getattr(error, "reason", None) or error
+                answer = Answer(False, "unknown", f"could not reach {server}: {reason}", retry=True)
+            if answer.accepted:
+                return {"flow": answer.flow, "attempts": attempts, "waitedSeconds": round(clock() - started, 1)}
+            delay = backoff[min(attempts - 1, len(backoff) - 1)]
+            if not answer.retry or clock() + delay > deadline:
+                waited = round(clock() - started)
+                raise RegistryLoginError(
+                    f"could not log in to registry {server} as {username!r}: {attempts} "
+                    f"attempt{'s' if attempts != 1 else ''} in {waited} s, the last answer: {answer.detail}. "
+                    "A new OCI auth token can take up to a minute to work. If this persists, check "
+                    "the login name (<namespace>/<user>, or <namespace>/<domain>/<user> for an "
+                    "identity-domain user: ocir:userName, ocir:userDomain), that the user is active, and "
+                    "that the token was not deleted; then run `pulumi up` again: the token is kept and "
+                    "the check runs again."
+                )
+            sleep(delay)
+
+    class RegistryLoginCheckProvider(ResourceProvider):
+        """Create and update log in until accepted; nothing to delete."""
+
+        serialize_as_secret_always = False
+
+        KEYS = ("server", "username", "tokenId", "insecure")
+
+        def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+            # Outputs never hold the password: the token's id (new on every rotation) stands for it.
+            changed = [key for key in self.KEYS if olds.get(key) != news.get(key)]
+            return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
+
+        def _check(self, props: dict[str, Any]) -> dict[str, Any]:
+            result = wait_for_login(
+                str(props["server"]),
+                str(props["username"]),
+                str(props["password"]),
+                insecure=bool(props.get("insecure", False)),
+                timeout_seconds=float(props.get("timeoutSeconds", DEFAULT_TIMEOUT_SECONDS)),
+            )
+            outs = {key: props.get(key) for key in self.KEYS}
+            outs.update(result)
+            return outs
+
+        def create(self, props: dict[str, Any]) -> CreateResult:
+            outs = self._check(props)
+            return CreateResult(id_=f"{props['server']}/{props['username']}", outs=outs)
+
+        def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+            return UpdateResult(outs=self._check(news))
+
+        def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+            return ReadResult(id_, {key: value for key, value in props.items() if key != "password"})
+
+    return SimpleNamespace(
+        RegistryLoginError=RegistryLoginError,
+        RegistryLoginCheckProvider=RegistryLoginCheckProvider,
+        parse_challenge=parse_challenge,
+        realm_refusal=realm_refusal,
+        try_login=try_login,
+        wait_for_login=wait_for_login,
+    )
+
+
+_impl = _build()
+RegistryLoginError: type[Exception] = _impl.RegistryLoginError
+RegistryLoginCheckProvider: type[ResourceProvider] = _impl.RegistryLoginCheckProvider
+parse_challenge = _impl.parse_challenge
+realm_refusal = _impl.realm_refusal
+wait_for_login = _impl.wait_for_login
+
+
+@dataclass
+class RegistryLoginCheckArgs:
+    server: pulumi.Input[str]
+    """Registry host[:port], e.g. fra.ocir.io."""
+    username: pulumi.Input[str]
+    """Docker login user, `<namespace>/<user>` for OCIR."""
+    password: pulumi.Input[str]
+    """Docker login password (the auth token); passed on as a secret and never stored in outputs."""
+    token_id: pulumi.Input[str] | None = None
+    """OCID of the auth token: a new one (rotation) runs the check again; default None."""
+    timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
+    """How long to keep trying before failing the update; default 120."""
+    insecure: bool = False
+    """Speak plain HTTP (a local test registry); default False (HTTPS)."""
+
+
+class RegistryLoginCheck(Resource, module="ocir", name="RegistryLoginCheck"):
+    """Succeeds once the registry accepts the credentials; fails the update with the registry's last
+    answer if it has not after ``timeout_seconds``. Make the push depend on it."""
+
+    flow: pulumi.Output[str]
+    """Auth flow the registry asked for: `basic`, `bearer` or `none`."""
+    attempts: pulumi.Output[int]
+    """Login attempts it took."""
+    waited_seconds: pulumi.Output[float]
+    """Seconds from the first attempt to acceptance."""
+
+    def __init__(self, name: str, args: RegistryLoginCheckArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if not 1 <= args.timeout_seconds <= 900:
+            raise ValueError(f"RegistryLoginCheckArgs.timeout_seconds: must be 1 to 900, got {args.timeout_seconds}")
+        super().__init__(
+            RegistryLoginCheckProvider(),
+            name,
+            {
+                "server": args.server,
+                "username": args.username,
+                "password": pulumi.Output.secret(args.password),
+                "tokenId": args.token_id,
+                "timeoutSeconds": args.timeout_seconds,
+                "insecure": args.insecure,
+                "flow": None,
+                "attempts": None,
+                "waitedSeconds": None,
+            },
+            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["password"])),
+        )

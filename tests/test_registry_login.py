@@ -1,0 +1,430 @@
+"""The wait for the registry to accept a new auth token (components/registry_login.py).
+
+Against a registry stand-in on loopback that speaks the Docker registry auth flows (basic, and
+bearer with a token service as OCIR does) and accepts the credentials only from the n-th login;
+time is simulated so the backoff is checked without waiting. The real registry server is in
+tests/integration/test_login_check.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import threading
+import urllib.parse
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi.dynamic.dynamic import serialize_provider
+
+from components.registry_login import (
+    BACKOFF_SECONDS,
+    RegistryLoginCheck,
+    RegistryLoginCheckArgs,
+    RegistryLoginCheckProvider,
+    RegistryLoginError,
+    parse_challenge,
+    realm_refusal,
+    wait_for_login,
+)
+from tests.conftest import TOKEN, valid_config
+from tests.test_promotion import promoted_prod
+from tools.harness import AUTH_TOKEN, IMAGE, LOGIN_CHECK, REGISTRY_IMAGE, StackRun, is_secret
+
+USER = "testns/push-user"
+
+
+@dataclass
+class FakeRegistry:
+    """A registry's /v2/ endpoint and token service; accepts ``password`` from login ``accept_from``."""
+
+    flow: str = "basic"
+    password: str = TOKEN
+    accept_from: int | None = 1
+    """The login attempt from which the password works; None: never."""
+    token_requests: list[dict[str, list[str]]] = field(default_factory=list)
+    logins: int = 0
+    host: str = ""
+
+    @property
+    def accepting(self) -> bool:
+        return self.accept_from is not None and self.logins >= self.accept_from
+
+
+@pytest.fixture
+def registry() -> Iterator[FakeRegistry]:
+    state = FakeRegistry()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def _basic_ok(self) -> bool:
+            expected = base64.b64encode(f"{USER}:{state.password}".encode()).decode()
+            return self.headers.get("Authorization") == f"Basic {expected}"
+
+        def do_GET(self) -> None:
+            url = urllib.parse.urlsplit(self.path)
+            unauthorized = {"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]}
+            if state.flow == "none" and url.path == "/v2/":
+                self._send(200, {})
+            elif state.flow == "broken":
+                self._send(404, {"errors": [{"code": "NOT_FOUND", "message": "no such route"}]})
+            elif url.path == "/v2/" and state.flow == "negotiate":
+                self._send(401, unauthorized, {"WWW-Authenticate": "Negotiate"})
+            elif url.path == "/v2/" and state.flow == "basic":
+                if self.headers.get("Authorization"):
+                    state.logins += 1
+                if self._basic_ok() and state.accepting:
+                    self._send(200, {})
+                else:
+                    self._send(401, unauthorized, {"WWW-Authenticate": 'Basic realm="Registry Realm"'})
+            elif url.path == "/v2/" and state.flow in ("bearer", "bearer-ftp-realm"):
+                if self.headers.get("Authorization") == "Bearer issued-token":
+                    self._send(200, {})
+                else:
+                    scheme = "ftp" if state.flow == "bearer-ftp-realm" else "http"
+                    challenge = f'Bearer realm="{scheme}://{state.host}/token",service="fake.ocir.io",scope=""'
+                    self._send(401, unauthorized, {"WWW-Authenticate": challenge})
+            elif url.path == "/token":
+                state.logins += 1
+                state.token_requests.append(urllib.parse.parse_qs(url.query))
+                if self._basic_ok() and state.accepting:
+                    self._send(200, {"token": "issued-token", "expires_in": 300})
+                else:
+                    self._send(401, {"errors": [{"code": "UNAUTHORIZED", "message": "invalid credentials"}]})
+            else:
+                self._send(404, {})
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.host = f"127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@dataclass
+class FakeTime:
+    now: float = 1000.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+
+def wait(registry: FakeRegistry, clock: FakeTime, password: str = TOKEN, **kwargs: Any) -> dict[str, Any]:
+    result: dict[str, Any] = wait_for_login(
+        registry.host, USER, password, insecure=True, sleep=clock.sleep, clock=clock.clock, **kwargs
+    )
+    return result
+
+
+@pytest.mark.parametrize("flow", ["basic", "bearer"])
+def test_credentials_that_work_at_once_pass_on_the_first_attempt(registry: FakeRegistry, flow: str) -> None:
+    registry.flow = flow
+    clock = FakeTime()
+    assert wait(registry, clock) == {"flow": flow, "attempts": 1, "waitedSeconds": 0.0}
+    assert clock.sleeps == []
+
+
+@pytest.mark.parametrize("flow", ["basic", "bearer"])
+def test_a_late_credential_is_retried_with_backoff_until_accepted(registry: FakeRegistry, flow: str) -> None:
+    registry.flow, registry.accept_from = flow, 4
+    clock = FakeTime()
+    result = wait(registry, clock)
+    assert result == {"flow": flow, "attempts": 4, "waitedSeconds": 14.0}
+    assert clock.sleeps == [2, 4, 8]
+
+
+def test_the_bearer_flow_asks_the_realm_for_a_token_for_the_account_and_service(registry: FakeRegistry) -> None:
+    registry.flow = "bearer"
+    wait(registry, FakeTime())
+    assert registry.token_requests == [
+        {"account": [USER], "client_id": ["ocir-pulumi"], "service": ["fake.ocir.io"]},
+    ]
+
+
+@pytest.mark.parametrize("flow", ["basic", "bearer"])
+def test_a_credential_that_never_works_fails_within_the_timeout_naming_server_user_and_answer(
+    registry: FakeRegistry, flow: str
+) -> None:
+    registry.flow, registry.accept_from = flow, None
+    clock = FakeTime()
+    with pytest.raises(RegistryLoginError) as caught:
+        wait(registry, clock, timeout_seconds=120)
+    message = str(caught.value)
+    # 0, 2, 6, 14, 30, 50, 70, 90, 110: the next wait (20 s) would end after the 120 s bound.
+    assert clock.sleeps == [2, 4, 8, 16, 20, 20, 20, 20]
+    assert sum(clock.sleeps) <= 120
+    assert f"could not log in to registry {registry.host} as '{USER}': 9 attempts in 110 s" in message
+    assert "HTTP 401 (" in message
+    assert ("invalid credentials" if flow == "bearer" else "authentication required") in message
+    assert "up to a minute" in message
+    assert TOKEN not in message
+
+
+def test_a_wrong_password_is_never_accepted(registry: FakeRegistry) -> None:
+    clock = FakeTime()
+    with pytest.raises(RegistryLoginError, match="3 attempts in 6 s") as caught:
+        wait(registry, clock, password="not-the-token", timeout_seconds=10)
+    assert "not-the-token" not in str(caught.value)
+    assert registry.logins == 3
+
+
+def test_the_backoff_schedule_is_bounded_and_the_last_wait_repeats(registry: FakeRegistry) -> None:
+    registry.accept_from = None
+    clock = FakeTime()
+    with pytest.raises(RegistryLoginError):
+        wait(registry, clock, timeout_seconds=300)
+    assert clock.sleeps[: len(BACKOFF_SECONDS)] == list(BACKOFF_SECONDS)
+    assert set(clock.sleeps[len(BACKOFF_SECONDS) :]) == {BACKOFF_SECONDS[-1]}
+    assert sum(clock.sleeps) <= 300 < sum(clock.sleeps) + BACKOFF_SECONDS[-1]
+
+
+def test_a_registry_without_auth_passes(registry: FakeRegistry) -> None:
+    registry.flow = "none"
+    assert wait(registry, FakeTime())["flow"] == "none"
+
+
+def test_an_unreachable_registry_is_retried_and_then_reported() -> None:
+    clock = FakeTime()
+    with pytest.raises(RegistryLoginError, match=r"could not reach 127\.0\.0\.1:9: .*refused"):
+        wait_for_login(
+            "127.0.0.1:9", USER, TOKEN, insecure=True, timeout_seconds=5, sleep=clock.sleep, clock=clock.clock
+        )
+    assert clock.sleeps == [2]
+
+
+def test_something_that_is_not_a_registry_is_reported(registry: FakeRegistry) -> None:
+    registry.flow = "broken"
+    with pytest.raises(RegistryLoginError, match=r"/v2/ answered HTTP 404 \(no such route\), expected 401"):
+        wait(registry, FakeTime(), timeout_seconds=3)
+
+
+@pytest.mark.parametrize(
+    ("realm", "insecure", "refused"),
+    [
+        ("https://fra.ocir.io/20180419/docker/token", False, False),
+        ("http://evil.example/token", False, True),
+        ("http://127.0.0.1:5000/token", True, False),
+        ("ftp://x/token", True, True),
+        ("", False, True),
+    ],
+)
+def test_credentials_go_to_a_token_realm_only_over_https_unless_the_registry_is_plain_http(
+    realm: str, insecure: bool, refused: bool
+) -> None:
+    refusal = realm_refusal(realm, insecure)
+    assert (refusal is not None) is refused
+    if refusal:
+        assert repr(realm) in refusal
+
+
+def test_a_refused_realm_fails_at_once_without_sending_the_password(registry: FakeRegistry) -> None:
+    registry.flow = "bearer-ftp-realm"
+    clock = FakeTime()
+    with pytest.raises(RegistryLoginError, match=r"1 attempt in 0 s, the last answer: the token realm 'ftp://"):
+        wait(registry, clock)
+    assert registry.token_requests == []
+    assert clock.sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ('Basic realm="Registry Realm"', ("basic", {"realm": "Registry Realm"})),
+        (
+            'Bearer realm="https://fra.ocir.io/20180419/docker/token",service="fra.ocir.io",scope=""',
+            ("bearer", {"realm": "https://fra.ocir.io/20180419/docker/token", "service": "fra.ocir.io", "scope": ""}),
+        ),
+        (
+            'Bearer realm="https://a/token",scope="repository:x/y:pull,push"',
+            ("bearer", {"realm": "https://a/token", "scope": "repository:x/y:pull,push"}),
+        ),
+        ("", ("", {})),
+    ],
+)
+def test_parse_challenge(header: str, expected: tuple[str, dict[str, str]]) -> None:
+    assert parse_challenge(header) == expected
+
+
+def test_an_unknown_challenge_fails_at_once(registry: FakeRegistry) -> None:
+    registry.flow = "negotiate"
+    clock = FakeTime()
+    with pytest.raises(
+        RegistryLoginError, match="1 attempt in 0 s, the last answer: unsupported auth challenge 'Negotiate"
+    ):
+        wait(registry, clock)
+    assert clock.sleeps == []
+
+
+# --- the dynamic provider -------------------------------------------------------------------
+
+
+def props(registry: FakeRegistry, **overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "server": registry.host,
+        "username": USER,
+        "password": TOKEN,
+        "tokenId": "ocid1.credential.oc1..one",
+        "insecure": True,
+        "timeoutSeconds": 5,
+    }
+    values.update(overrides)
+    return values
+
+
+def test_create_checks_and_keeps_no_password_in_its_outputs(registry: FakeRegistry) -> None:
+    result = RegistryLoginCheckProvider().create(props(registry))
+    assert result.id == f"{registry.host}/{USER}"
+    assert result.outs == {
+        "server": registry.host,
+        "username": USER,
+        "tokenId": "ocid1.credential.oc1..one",
+        "insecure": True,
+        "flow": "basic",
+        "attempts": 1,
+        "waitedSeconds": 0.0,
+    }
+
+
+def test_create_fails_when_the_registry_never_accepts(registry: FakeRegistry) -> None:
+    registry.accept_from = None
+    with pytest.raises(RegistryLoginError, match="could not log in"):
+        RegistryLoginCheckProvider().create(props(registry, timeoutSeconds=1))
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({}, False),
+        ({"tokenId": "ocid1.credential.oc1..two"}, True),
+        ({"username": "testns/other"}, True),
+        ({"server": "ams.ocir.io"}, True),
+        ({"timeoutSeconds": 60}, False),
+    ],
+)
+def test_a_new_token_user_or_server_runs_the_check_again(
+    registry: FakeRegistry, change: dict[str, Any], expected: bool
+) -> None:
+    provider = RegistryLoginCheckProvider()
+    olds = provider.create(props(registry)).outs
+    assert olds is not None
+    diff = provider.diff("id", olds, props(registry, **change))
+    assert diff.changes is expected
+    assert not diff.replaces
+
+
+def test_update_checks_the_new_credentials(registry: FakeRegistry) -> None:
+    provider = RegistryLoginCheckProvider()
+    registry.password = "rotated-token"
+    outs = provider.update("id", {}, props(registry, password="rotated-token", tokenId="two")).outs
+    assert outs is not None
+    assert (outs["tokenId"], outs["flow"]) == ("two", "basic")
+    with pytest.raises(RegistryLoginError):
+        provider.update("id", {}, props(registry, password=TOKEN, timeoutSeconds=1))
+
+
+def test_read_never_returns_the_password(registry: FakeRegistry) -> None:
+    result = RegistryLoginCheckProvider().read("id", props(registry))
+    assert result.outs is not None
+    assert "password" not in result.outs
+
+
+def test_the_pickled_provider_runs_where_this_project_cannot_be_imported(
+    registry: FakeRegistry, tmp_path: Path
+) -> None:
+    """Pulumi loads a dynamic provider from the state in a process of its own: the pickle must carry
+    the provider's code instead of importing it from this checkout."""
+    pickled = serialize_provider(RegistryLoginCheckProvider())
+    script = (
+        "import base64, json, sys, dill\n"
+        "try:\n"
+        "    import components\n"
+        "    sys.exit('the project is importable here: the test proves nothing')\n"
+        "except ImportError:\n"
+        "    pass\n"
+        "provider = dill.loads(base64.b64decode(sys.stdin.readline()))\n"
+        "print(json.dumps(provider.create(json.loads(sys.stdin.readline())).outs))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-P", "-c", script],
+        input=f"{pickled}\n{json.dumps(props(registry))}\n",
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["flow"] == "basic"
+    assert registry.logins == 1
+
+
+def test_the_pickled_provider_is_the_same_on_every_run() -> None:
+    # Pulumi keys its provider cache on the pickle; a pickle that changed run to run would also
+    # show the provider as changed in every preview.
+    assert serialize_provider(RegistryLoginCheckProvider()) == serialize_provider(RegistryLoginCheckProvider())
+
+
+# --- in the program -------------------------------------------------------------------------
+
+
+def test_the_push_waits_for_the_login_check_which_waits_for_the_token(run: Callable[..., StackRun]) -> None:
+    result = run(valid_config(images=[{"name": "api", "tag": "1.0"}, {"name": "web", "tag": "2.0"}]))
+    check = result.one(LOGIN_CHECK)
+    token = result.one(AUTH_TOKEN)
+    assert check.name == "p-test-login-check"
+    assert token.urn in check.dependencies
+    assert check.plain["server"] == "fra.ocir.io"
+    assert check.plain["username"] == "testns/looked-up-user"
+    assert check.plain["tokenId"].startswith("ocid1.credential.")
+    assert check.plain["timeoutSeconds"] == 120
+    assert check.plain["insecure"] is False
+    assert is_secret(check.inputs["password"])
+    assert check.additional_secret_outputs == ["password"]
+    for image in result.of_type(IMAGE):
+        assert check.urn in image.dependencies
+
+
+def test_promoted_images_wait_for_the_login_check_too() -> None:
+    result = promoted_prod()
+    check = result.one(LOGIN_CHECK)
+    assert result.of_type(IMAGE) == []
+    assert check.urn in result.one(REGISTRY_IMAGE).dependencies
+
+
+def test_a_project_without_images_declares_no_login_check(run: Callable[..., StackRun]) -> None:
+    assert run(valid_config(images=[])).of_type(LOGIN_CHECK) == []
+
+
+@pytest.mark.parametrize("seconds", [0, 901])
+def test_the_timeout_is_bounded(seconds: int) -> None:
+    # Checked before anything registers, so no Pulumi runtime is needed to see it.
+    args = RegistryLoginCheckArgs(server="fra.ocir.io", username=USER, password="x", timeout_seconds=seconds)
+    with pytest.raises(ValueError, match=f"RegistryLoginCheckArgs.timeout_seconds: must be 1 to 900, got {seconds}"):
+        RegistryLoginCheck("check", args)
