@@ -24,6 +24,9 @@ _EXPORTS = {
     "RepositoryImageArgs": "image",
     "PromotedImage": "promotion",
     "Promotion": "promotion",
+    "RegistryLoginCheck": "registry_login",
+    "RegistryLoginCheckArgs": "registry_login",
+    "RegistryLoginError": "registry_login",
 }
 
 __all__ = sorted(_EXPORTS)
