@@ -7,7 +7,8 @@
 #
 # It leaves the host's networking alone: no bridge, no iptables rules, no IP forwarding, so
 # containers run with `--network host` and whatever they serve is on the host's loopback.
-# Its data, state and logs are in <dir>; it never touches /var/lib/docker or /var/run/docker.sock.
+# Its data, state and logs are in <dir>; it never touches /var/lib/docker or /var/run/docker.sock,
+# and where a system containerd runs (which dockerd then shares) it keeps to its own namespaces.
 # Needs root (dockerd does). Storage: overlay2, or vfs where overlay2 cannot mount here.
 set -euo pipefail
 
@@ -45,6 +46,7 @@ try_start() {
     --exec-root "$dir/exec" \
     --pidfile "$pidfile" \
     --storage-driver "$driver" \
+    --containerd-namespace ocir-local --containerd-plugins-namespace ocir-local-plugins \
     --bridge none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
     --userland-proxy=false \
     --log-level warn \
