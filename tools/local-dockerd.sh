@@ -9,6 +9,8 @@
 # containers run with `--network host` and whatever they serve is on the host's loopback.
 # Its data, state and logs are in <dir>; it never touches /var/lib/docker or /var/run/docker.sock,
 # and where a system containerd runs (which dockerd then shares) it keeps to its own namespaces.
+# Outside <dir>, dockerd 20.10 itself still creates /etc/docker/key.json (its trust key) and
+# /run/docker/plugins, whatever its flags say.
 # Needs root (dockerd does). Storage: overlay2, or vfs where overlay2 cannot mount here.
 set -euo pipefail
 

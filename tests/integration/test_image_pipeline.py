@@ -32,6 +32,37 @@ def test_declared_paths_exist(dev_image: DeclaredImage) -> None:
     assert (PROJECT_DIR / dev_image.dockerfile).is_file(), f"declared dockerfile {dev_image.dockerfile!r} is missing"
 
 
+def test_build_command_replays_every_declared_input() -> None:
+    """Args, target and platform go through as declared; NODE_IMAGE is the only one overridden."""
+    declared = DeclaredImage(
+        name="x",
+        image_name="fra.ocir.io/ns/repo:1",
+        registry_server="fra.ocir.io",
+        context="app",
+        dockerfile="app/Dockerfile.prod",
+        args={"NODE_IMAGE": "node:26-alpine", "VERSION": "1.2"},
+        target="runtime",
+        platform="linux/amd64",
+    )
+    assert declared.local_name("127.0.0.1:5000") == "127.0.0.1:5000/ns/repo:1"
+    assert build_command(declared, "t:1", "base:1") == [
+        "build",
+        "--tag",
+        "t:1",
+        "--file",
+        str(PROJECT_DIR / "app/Dockerfile.prod"),
+        "--build-arg",
+        "NODE_IMAGE=base:1",
+        "--build-arg",
+        "VERSION=1.2",
+        "--target",
+        "runtime",
+        "--platform",
+        "linux/amd64",
+        str(PROJECT_DIR / "app"),
+    ]
+
+
 def test_replay_builds_the_declared_image(
     dockercli: Docker, dev_image: DeclaredImage, built_image: BuiltImage, node_image: str, registry: Registry
 ) -> None:
