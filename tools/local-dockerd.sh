@@ -73,9 +73,19 @@ try_start() {
   return 1
 }
 
+# libnetwork bind-mounts the host's network namespace at <exec-root>/netns/default and leaves it
+# mounted when dockerd exits: unmount whatever is still mounted under <dir>, deepest first.
+unmount_leftovers() {
+  local target
+  awk -v prefix="$dir/" 'index($2, prefix) == 1 {print $2}' /proc/mounts | sort -r | while read -r target; do
+    umount "$target" 2>/dev/null || umount -l "$target" || true
+  done
+}
+
 stop() {
   if ! running; then
     rm -f "$pidfile"
+    unmount_leftovers
     return 0
   fi
   local pid waited=0
@@ -92,6 +102,7 @@ stop() {
     waited=$((waited + 1))
   done
   rm -f "$pidfile"
+  unmount_leftovers
   echo "local-dockerd: stopped" >&2
 }
 
