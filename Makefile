@@ -1,12 +1,17 @@
 # Two entry points for a fresh machine (see README):
 #   make plan   set up the venv and print the dev stack's plan (no cloud account needed)
-#   make test   set up the venv and run lint, type checks and all tests
+#   make test   set up the venv and run lint, type checks and all tests (the integration tests
+#               run when DOCKER_HOST names an engine that answers, see `make engine`; they skip,
+#               saying why, otherwise)
 PYTHON ?= python3
 VENV ?= venv
 STACK ?= dev
 BIN := $(VENV)/bin
+# The private Docker engine of `make engine` (tools/local-dockerd.sh); needs root.
+ENGINE_DIR ?= /tmp/ocir-engine
+ENGINE_HOST := unix://$(ENGINE_DIR)/docker.sock
 
-.PHONY: plan test lint typecheck unit policy bench clean
+.PHONY: plan test lint typecheck unit policy bench clean engine engine-stop integration bench-image
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +46,23 @@ policy: $(VENV)/.dev
 
 bench: $(VENV)/.runtime
 	$(BIN)/python benchmarks/eval_vs_import.py
+
+# Start the private engine and print the line that points the tests and the docker CLI at it:
+#   make engine && eval "$$(tools/local-dockerd.sh env /tmp/ocir-engine)" && make test
+engine:
+	tools/local-dockerd.sh start $(ENGINE_DIR)
+	@tools/local-dockerd.sh env $(ENGINE_DIR)
+
+engine-stop:
+	tools/local-dockerd.sh stop $(ENGINE_DIR)
+
+# Only the integration tests, on the private engine (started if needed), required to run.
+integration: $(VENV)/.dev engine
+	DOCKER_HOST=$(ENGINE_HOST) OCIR_REQUIRE_INTEGRATION=1 $(BIN)/python -m pytest -m integration
+
+# Image size and build times of the app's Dockerfile and the recipe's, on the private engine.
+bench-image: $(VENV)/.dev engine
+	DOCKER_HOST=$(ENGINE_HOST) $(BIN)/python benchmarks/image_build.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

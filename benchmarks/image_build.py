@@ -1,0 +1,234 @@
+"""Image size and build times: the app's Dockerfile against the original recipe's, on the same base.
+
+    DOCKER_HOST=unix:///tmp/ocir-engine/docker.sock venv/bin/python benchmarks/image_build.py [--runs 3]
+    make bench-image        (starts the private engine of `make engine` first)
+
+On the engine ``DOCKER_HOST`` names (the private one of tools/local-dockerd.sh; the machine's
+default engine is never assumed) and on the offline Node.js base (tools/node_base.py), for
+
+  app     app/Dockerfile, with NODE_IMAGE set to the base
+  recipe  the original recipe's Dockerfile: FROM <base> / ADD app.js . / CMD ["node","app.js"]
+
+each run measures:
+
+  size               the image's size in bytes (`docker image inspect .Size`, base included)
+  cold build         after removing every image this benchmark built (with their intermediate images, the
+                     classic builder's cache) and pruning the build cache; only the base stays
+  no-change rebuild  the same build again, nothing changed
+  app.js rebuild     after appending a comment to app.js only; which steps were rebuilt and which
+                     came from the cache (the classic builder's ` ---> Using cache` lines)
+
+Builds use the classic builder (DOCKER_BUILDKIT=0), as the integration tests do. The app is
+copied to a temporary directory first: the repository is never modified. Figures only, no
+assertions: wall times on a shared machine vary, which is why it reports every run and the median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_DIR))
+
+from tools import node_base  # noqa: E402 (after the path set-up, to run as a script)
+from tools.docker_cli import docker, engine_answers  # noqa: E402
+
+RECIPE_DOCKERFILE = """\
+FROM {base}
+ADD app.js .
+CMD ["node","app.js"]
+"""
+REPOSITORY = "ocir-bench"
+COLD = (
+    "cold = every image this benchmark built and their intermediate images (the classic builder's cache) "
+    "removed and `docker builder prune -af` run; the base image stays in the engine"
+)
+
+
+@dataclass
+class Step:
+    number: int
+    instruction: str
+    cached: bool
+
+
+@dataclass
+class Build:
+    seconds: float
+    steps: list[Step]
+
+    @property
+    def rebuilt(self) -> list[Step]:
+        return [step for step in self.steps if not step.cached]
+
+    @property
+    def cached(self) -> list[Step]:
+        return [step for step in self.steps if step.cached]
+
+
+@dataclass
+class Run:
+    size: int
+    cold: Build
+    unchanged: Build
+    changed: Build
+
+
+@dataclass
+class Variant:
+    name: str
+    context: Path
+    build_args: dict[str, str]
+    runs: list[Run] = field(default_factory=list)
+    built: set[str] = field(default_factory=set)
+    """Every image id built: an earlier build whose tag moved on stays as the builder's cache."""
+
+    @property
+    def tag(self) -> str:
+        return f"{REPOSITORY}/{self.name}:bench"
+
+
+def parse_steps(output: str) -> list[Step]:
+    """The classic builder's steps after FROM (and the ARGs before it), each cached or rebuilt."""
+    steps: list[Step] = []
+    for line in output.splitlines():
+        if line.startswith("Step "):
+            number, _, instruction = line[len("Step ") :].partition(" : ")
+            steps.append(Step(int(number.split("/")[0]), instruction.strip(), cached=False))
+        elif line.strip() == "---> Using cache" and steps:
+            steps[-1].cached = True
+    first = next(index for index, step in enumerate(steps) if step.instruction.upper().startswith("FROM "))
+    return steps[first + 1 :]
+
+
+def build(variant: Variant, host: str) -> Build:
+    args = ["build", "--tag", variant.tag]
+    for key, value in variant.build_args.items():
+        args += ["--build-arg", f"{key}={value}"]
+    started = time.perf_counter()
+    result = docker(*args, str(variant.context), host=host, env={"DOCKER_BUILDKIT": "0"})
+    variant.built.add(docker("image", "inspect", "--format", "{{.Id}}", variant.tag, host=host).stdout.strip())
+    return Build(time.perf_counter() - started, parse_steps(result.stdout))
+
+
+def make_cold(variants: list[Variant], host: str) -> None:
+    for variant in variants:
+        # rmi also deletes the untagged intermediate images the classic builder's cache is made of;
+        # the images whose tag moved on to a later build are part of that cache too.
+        docker("image", "rm", "--force", variant.tag, *variant.built, host=host, check=False)
+        variant.built.clear()
+    docker("builder", "prune", "--all", "--force", host=host, check=False)
+
+
+def measure(variants: list[Variant], host: str) -> None:
+    make_cold(variants, host)
+    for variant in variants:
+        cold = build(variant, host)
+        size = int(docker("image", "inspect", "--format", "{{.Size}}", variant.tag, host=host).stdout)
+        unchanged = build(variant, host)
+        app_js = variant.context / "app.js"
+        app_js.write_text(app_js.read_text() + f"// benchmark change {time.time_ns()}\n")
+        changed = build(variant, host)
+        variant.runs.append(Run(size, cold, unchanged, changed))
+
+
+def describe(steps: list[Step]) -> str:
+    return ", ".join(step.instruction.split()[0] for step in steps) or "none"
+
+
+def report(variant: Variant) -> bool:
+    """Print the variant's figures; True when every run's app.js rebuild rebuilt only the last steps."""
+    colds = [run.cold.seconds for run in variant.runs]
+    unchanged = [run.unchanged.seconds for run in variant.runs]
+    changed = [run.changed.seconds for run in variant.runs]
+    cold_median = statistics.median(colds)
+    print(f"\n{variant.name}: {variant.tag}")
+    print(f"  size                 {variant.runs[-1].size} bytes ({variant.runs[-1].size / 1e6:.1f} MB)")
+    print(f"  cold build           median {cold_median:.2f} s   runs {', '.join(f'{s:.2f}' for s in colds)}")
+    for label, times in (("no-change rebuild", unchanged), ("app.js rebuild", changed)):
+        median = statistics.median(times)
+        print(
+            f"  {label:<20} median {median:.2f} s = {100 * median / cold_median:.1f}% of cold   "
+            f"runs {', '.join(f'{s:.2f}' for s in times)}"
+        )
+    last = variant.runs[-1]
+    print(f"  no-change rebuild    {len(last.unchanged.cached)}/{len(last.unchanged.steps)} steps from the cache")
+    print(
+        f"  app.js rebuild       {len(last.changed.rebuilt)} of {len(last.changed.steps)} steps rebuilt "
+        f"({describe(last.changed.rebuilt)}), {len(last.changed.cached)} cached ({describe(last.changed.cached)})"
+    )
+    only_last = True
+    for run in variant.runs:
+        flags = [step.cached for step in run.changed.steps]
+        # Only the last layers: every cached step comes before every rebuilt one, and the first
+        # rebuilt step is the one that adds app.js.
+        first_rebuilt = flags.index(False) if False in flags else len(flags)
+        only_last &= all(flags[:first_rebuilt]) and not any(flags[first_rebuilt:])
+        only_last &= first_rebuilt < len(flags) and "app.js" in run.changed.steps[first_rebuilt].instruction
+    return only_last
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=3, help="repetitions (default 3)")
+    parser.add_argument("--docker-host", default=os.environ.get("DOCKER_HOST"), help="engine (default: DOCKER_HOST)")
+    args = parser.parse_args(argv)
+    host = args.docker_host
+    if not host:
+        print("DOCKER_HOST is not set: start the private engine with `make engine` (or use `make bench-image`)")
+        return 2
+    answers, detail = engine_answers(host)
+    if not answers:
+        print(f"the engine at {host} does not answer: {detail}")
+        return 2
+    base = node_base.ensure_image(host)
+    # The floor under any rebuild: one docker CLI call that asks the engine something trivial.
+    floor = []
+    for _ in range(5):
+        started = time.perf_counter()
+        docker("image", "inspect", "--format", "{{.Id}}", base, host=host)
+        floor.append(time.perf_counter() - started)
+
+    with tempfile.TemporaryDirectory(prefix="ocir-bench-") as work:
+        app = Path(work) / "app"
+        shutil.copytree(PROJECT_DIR / "app", app)
+        recipe = Path(work) / "recipe"
+        recipe.mkdir()
+        shutil.copy(PROJECT_DIR / "app" / "app.js", recipe / "app.js")
+        (recipe / "Dockerfile").write_text(RECIPE_DOCKERFILE.format(base=base))
+        variants = [Variant("app", app, {"NODE_IMAGE": base}), Variant("recipe", recipe, {})]
+
+        print(f"engine {host} ({detail}), base {base}, classic builder, {args.runs} runs")
+        print(COLD)
+        for number in range(args.runs):
+            print(f"run {number + 1}/{args.runs} ...", flush=True)
+            measure(variants, host)
+        make_cold(variants, host)
+
+    only_last = {variant.name: report(variant) for variant in variants}
+    app_variant, recipe_variant = variants
+    ratio = statistics.median(r.unchanged.seconds for r in app_variant.runs) / statistics.median(
+        r.cold.seconds for r in app_variant.runs
+    )
+    app_size, recipe_size = app_variant.runs[-1].size, recipe_variant.runs[-1].size
+    print(f"\nfloor: one trivial docker CLI call (image inspect) takes median {statistics.median(floor):.2f} s")
+    print("\nsummary (app image)")
+    print(f"  no-change rebuild <= 10% of cold:            {'yes' if ratio <= 0.10 else 'NO'} ({100 * ratio:.1f}%)")
+    print(f"  app.js change rebuilt only the last layers:  {'yes' if only_last['app'] else 'NO'} (every run)")
+    print(
+        f"  app size <= recipe size on the same base:    {'yes' if app_size <= recipe_size else 'NO'} "
+        f"({app_size} vs {recipe_size} bytes, {app_size - recipe_size:+d})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

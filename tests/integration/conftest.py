@@ -1,0 +1,376 @@
+"""Fixtures for the integration tests: a real Docker engine, the offline Node.js base and a real registry.
+
+Every test in this directory is marked ``integration`` (``pytest -m "not integration"`` leaves them
+out). They need:
+
+- a Docker engine at ``DOCKER_HOST``: ``make engine`` starts a private one (tools/local-dockerd.sh)
+  and prints the ``export DOCKER_HOST=...`` line; the machine's default engine is never used;
+- ``debootstrap`` and root, the first time, to build the Node.js base (tools/node_base.py, cached);
+- Debian's ``docker-registry`` for the registry.
+
+Where one is missing the tests skip and say which; with ``OCIR_REQUIRE_INTEGRATION=1`` (set by
+.ci/run) they fail instead, so CI cannot pass without running them.
+
+Docker's CLI state (logins) lives in a per-session ``DOCKER_CONFIG`` under pytest's temporary
+directory: the user's ``~/.docker`` is never read or written. Builds use the classic builder
+(``DOCKER_BUILDKIT=0``), which needs no buildx plugin and no frontend image from Docker Hub.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import bcrypt
+import pytest
+
+from tools import node_base
+from tools.docker_cli import docker, engine_answers
+from tools.harness import IMAGE, PROJECT_DIR, run_stack
+
+REQUIRED = os.environ.get("OCIR_REQUIRE_INTEGRATION") == "1"
+HERE = Path(__file__).resolve().parent
+
+# The OCIR form of a login: <tenancy namespace>/<user name>, the password an auth token.
+NAMESPACE = "testns"
+PUSH_USER = f"{NAMESPACE}/push-user"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.integration)
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip, saying why; fail instead when CI requires the integration tests to run."""
+    if REQUIRED:
+        pytest.fail(f"{reason} (OCIR_REQUIRE_INTEGRATION=1: integration tests must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Docker:
+    """The docker CLI bound to the test engine and to one ``DOCKER_CONFIG`` (one set of logins)."""
+
+    host: str
+    config: Path
+
+    def __call__(
+        self, *args: str, check: bool = True, input_text: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        env = {"DOCKER_CONFIG": str(self.config), "DOCKER_BUILDKIT": "0"}
+        return docker(*args, host=self.host, env=env, check=check, input_text=input_text)
+
+    def with_config(self, config: Path) -> Docker:
+        """The same engine with other CLI state (for example no login at all)."""
+        config.mkdir(parents=True, exist_ok=True)
+        (config / "config.json").write_text("{}\n")
+        return Docker(self.host, config)
+
+    def login(self, registry: str, username: str, password: str) -> subprocess.CompletedProcess[str]:
+        return self("login", "--username", username, "--password-stdin", registry, check=False, input_text=password)
+
+
+@pytest.fixture(scope="session")
+def docker_host() -> str:
+    """``DOCKER_HOST`` of an engine that answers (skip, or fail under CI, otherwise)."""
+    if shutil.which("docker") is None:
+        unavailable("the docker CLI is not installed (apt-get install docker.io)")
+    host = os.environ.get("DOCKER_HOST")
+    if not host:
+        unavailable("DOCKER_HOST is not set: start a private engine with `make engine` and export what it prints")
+    answers, detail = engine_answers(host)
+    if not answers:
+        unavailable(f"the Docker engine at DOCKER_HOST={host} does not answer: {detail}")
+    return host
+
+
+@pytest.fixture(scope="session")
+def dockercli(docker_host: str, tmp_path_factory: pytest.TempPathFactory) -> Docker:
+    """The CLI on the test engine with this session's own, initially empty, ``DOCKER_CONFIG``."""
+    config = tmp_path_factory.mktemp("docker-config")
+    return Docker(docker_host, config).with_config(config)
+
+
+@pytest.fixture(scope="session")
+def node_image(docker_host: str) -> str:
+    """The offline Node.js base image (tools/node_base.py), built or taken from the cache."""
+    try:
+        return node_base.ensure_image(docker_host)
+    except RuntimeError as error:
+        if "not installed" in str(error) or "must run as root" in str(error):
+            unavailable(f"cannot build the Node.js base image: {error}")
+        raise
+
+
+def basic_auth(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+@dataclass
+class Registry:
+    """A Docker registry (Debian's ``docker-registry``, distribution 2.8) with htpasswd (basic) auth.
+
+    It listens on 127.0.0.1 only, over plain HTTP, which Docker's engine accepts for 127.0.0.0/8
+    without any ``insecure-registries`` setting. Storage is in the session's temporary directory.
+
+    - ``host``: ``"127.0.0.1:PORT"``, the registry part of an image reference and of ``docker login``
+    - ``url``: ``"http://127.0.0.1:PORT"``, for HTTP calls (``url + "/v2/"``)
+    - ``add_user(username, password)``: adds (or replaces) a user. It rewrites the htpasswd file
+      (bcrypt), which the registry re-reads on its next request because the file's mtime changed,
+      so a user added while the registry runs can log in from then on, and not before. Usernames
+      may contain ``/`` (the OCIR form ``<namespace>/<user>``).
+    - ``users``: username -> password of every user added so far.
+    """
+
+    host: str
+    url: str
+    htpasswd: Path
+    users: dict[str, str] = field(default_factory=dict)
+
+    def add_user(self, username: str, password: str) -> None:
+        if ":" in username:
+            raise ValueError(f"an htpasswd username cannot contain ':': {username!r}")
+        self.users[username] = password
+        lines = [
+            f"{name}:{bcrypt.hashpw(secret.encode(), bcrypt.gensalt()).decode()}\n"
+            for name, secret in self.users.items()
+        ]
+        partial = self.htpasswd.with_suffix(".partial")
+        partial.write_text("".join(lines))
+        os.replace(partial, self.htpasswd)
+        # The registry notices a change by the mtime alone: make sure it moves even on a coarse clock.
+        stamp = time.time_ns()
+        os.utime(self.htpasswd, ns=(stamp, stamp))
+
+    def status(self, path: str, username: str | None = None, password: str | None = None) -> int:
+        """HTTP status of a GET on ``url + path``, with basic auth when a username is given."""
+        request = urllib.request.Request(self.url + path)  # noqa: S310 (our own http://127.0.0.1 URL)
+        if username is not None:
+            request.add_header("Authorization", basic_auth(username, password or ""))
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+                status: int = response.status
+                return status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def get_json(self, path: str, username: str, password: str) -> Any:
+        request = urllib.request.Request(self.url + path)  # noqa: S310
+        request.add_header("Authorization", basic_auth(username, password))
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            return json.load(response)
+
+
+REGISTRY_CONFIG = """\
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: {storage}
+  delete:
+    enabled: true
+http:
+  addr: {host}
+  secret: {secret}
+auth:
+  htpasswd:
+    realm: ocir-test
+    path: {htpasswd}
+"""
+
+
+@pytest.fixture(scope="session")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """A running registry with htpasswd auth and no users yet; see Registry for its API."""
+    if shutil.which("docker-registry") is None:
+        unavailable("Debian's docker-registry is not installed (apt-get install docker-registry)")
+    directory = tmp_path_factory.mktemp("registry")
+    host = f"127.0.0.1:{free_port()}"
+    htpasswd = directory / "htpasswd"
+    htpasswd.write_text("")
+    config = directory / "config.yml"
+    config.write_text(
+        REGISTRY_CONFIG.format(
+            storage=directory / "storage", host=host, secret=secrets.token_hex(16), htpasswd=htpasswd
+        )
+    )
+    log = (directory / "registry.log").open("w")
+    process = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
+    found = Registry(host=host, url=f"http://{host}", htpasswd=htpasswd)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"docker-registry exited {process.returncode}: {(directory / 'registry.log').read_text()}")
+            try:
+                if found.status("/v2/") == 401:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"docker-registry did not answer on {host} within 20s")
+            time.sleep(0.2)
+        yield found
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@dataclass(frozen=True)
+class Credential:
+    username: str
+    password: str
+
+
+@pytest.fixture(scope="session")
+def push_user(registry: Registry) -> Credential:
+    """A registry user in the OCIR form ``<namespace>/<user>`` whose password is a generated token."""
+    credential = Credential(PUSH_USER, secrets.token_urlsafe(24))
+    registry.add_user(credential.username, credential.password)
+    return credential
+
+
+@dataclass(frozen=True)
+class DeclaredImage:
+    """The dev stack's ``docker.Image`` inputs as the program declares them (captured under mocks)."""
+
+    name: str
+    image_name: str
+    registry_server: str
+    context: str
+    dockerfile: str
+    args: dict[str, str]
+    target: str | None
+    platform: str | None
+
+    def local_name(self, registry_host: str) -> str:
+        """The image name with only its registry host swapped for ``registry_host``."""
+        prefix = f"{self.registry_server}/"
+        assert self.image_name.startswith(prefix), f"{self.image_name} is not under its registry {self.registry_server}"
+        return registry_host + "/" + self.image_name[len(prefix) :]
+
+
+def declared_images(stack: str = "dev") -> list[DeclaredImage]:
+    run = run_stack(stack)
+    assert run.error is None, f"the {stack} stack failed under mocks: {run.error}"
+    images = []
+    for registration in run.of_type(IMAGE):
+        inputs = registration.plain
+        build = inputs.get("build") or {}
+        images.append(
+            DeclaredImage(
+                name=registration.name,
+                image_name=inputs["imageName"],
+                registry_server=(inputs.get("registry") or {}).get("server", inputs["imageName"].split("/")[0]),
+                context=build.get("context", "."),
+                dockerfile=build.get("dockerfile", "Dockerfile"),
+                args=dict(build.get("args") or {}),
+                target=build.get("target"),
+                platform=build.get("platform"),
+            )
+        )
+    return images
+
+
+@pytest.fixture(scope="session")
+def dev_image() -> DeclaredImage:
+    """The one image the dev stack declares."""
+    images = declared_images("dev")
+    assert len(images) == 1, f"the dev stack declares {len(images)} docker.Image resources, expected 1"
+    return images[0]
+
+
+def build_command(image: DeclaredImage, tag: str, node_image: str) -> list[str]:
+    """``docker build`` arguments replaying exactly the declared inputs, relative to the project.
+
+    Paths are resolved as ``pulumi up`` does: relative to the project directory, where it runs the
+    program. ``NODE_IMAGE`` is the only build argument added or overridden.
+    """
+    args = ["build", "--tag", tag, "--file", str(PROJECT_DIR / image.dockerfile)]
+    for key, value in {**image.args, "NODE_IMAGE": node_image}.items():
+        args += ["--build-arg", f"{key}={value}"]
+    if image.target:
+        args += ["--target", image.target]
+    if image.platform:
+        args += ["--platform", image.platform]
+    return [*args, str(PROJECT_DIR / image.context)]
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    tag: str
+    id: str
+    output: str
+
+
+@pytest.fixture(scope="session")
+def built_image(
+    dockercli: Docker, node_image: str, dev_image: DeclaredImage, registry: Registry
+) -> Iterator[BuiltImage]:
+    """The dev stack's image built from exactly what it declares, named for the local registry.
+
+    Removed from the engine (with every tag and digest reference to it) at the end of the session.
+    """
+    tag = dev_image.local_name(registry.host)
+    result = dockercli(*build_command(dev_image, tag, node_image), check=False)
+    assert result.returncode == 0, f"docker build of the declared image failed:\n{result.stdout}\n{result.stderr}"
+    image_id = dockercli("image", "inspect", "--format", "{{.Id}}", tag).stdout.strip()
+    yield BuiltImage(tag, image_id, result.stdout)
+    dockercli("image", "rm", "--force", image_id, check=False)
+
+
+@dataclass(frozen=True)
+class PushedImage:
+    tag: str
+    digest: str
+    """The manifest digest the push reported."""
+
+    @property
+    def by_digest(self) -> str:
+        return f"{self.tag.rsplit(':', 1)[0]}@{self.digest}"
+
+
+@pytest.fixture(scope="session")
+def pushed_image(dockercli: Docker, built_image: BuiltImage, registry: Registry, push_user: Credential) -> PushedImage:
+    """The built image pushed with an OCIR-form login; its digest as the push reported it."""
+    login = dockercli.login(registry.host, push_user.username, push_user.password)
+    assert login.returncode == 0, f"docker login as {push_user.username} failed: {login.stderr}"
+    push = dockercli("push", built_image.tag, check=False)
+    assert push.returncode == 0, f"docker push failed:\n{push.stdout}\n{push.stderr}"
+    digests = [
+        word
+        for line in push.stdout.splitlines()
+        if "digest:" in line
+        for word in line.split()
+        if word.startswith("sha256:")
+    ]
+    assert len(digests) == 1, f"no single digest in the push output:\n{push.stdout}"
+    return PushedImage(built_image.tag, digests[0])

@@ -1,0 +1,238 @@
+"""A Node.js base image built offline from Debian's packages, for engines that cannot reach Docker Hub.
+
+    venv/bin/python -m tools.node_base [--docker-host unix:///path/docker.sock] [--cache-dir DIR]
+
+prints the image reference, ``ocir-local/node-base:<suite>-<key>``, after making sure the engine
+has it. The app Dockerfile takes it through its ``NODE_IMAGE`` build argument; the public default
+(``node:26-alpine``) stays what a user with internet access builds on.
+
+How: ``debootstrap --variant=minbase --include=nodejs`` into a temporary root file system (from
+the Debian mirror this machine's apt uses), trimmed (apt lists and caches, documentation, man
+pages), with a ``node`` user uid/gid 1000 as in the official node images, packed into a tarball
+and loaded with ``docker import``.
+
+Cache: the tarball is kept in ``${OCIR_CACHE_DIR:-~/.cache/ocir}/node-base/`` and named by a hash
+of the recipe (suite, variant, packages, script version), so a changed recipe never picks up a
+stale tarball; the image tag carries the same hash. A second run reuses the tarball and, when the
+engine already has the image, does nothing at all. A file lock keeps concurrent runs (parallel
+test sessions, CI jobs on one machine) from building or importing the same thing twice.
+
+Debian bookworm's nodejs is 18.x: app/package.json's ``engines.node`` admits what is tested here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from tools.docker_cli import docker, image_exists
+
+# Bump when the way the root file system is made or trimmed changes: it is part of the cache key.
+SCRIPT_VERSION = 1
+REPOSITORY = "ocir-local/node-base"
+# The mirror this machine's apt sources use (/etc/apt/sources.list.d/debian.sources); not part of
+# the key, since any Debian mirror serves the same packages for a suite.
+DEFAULT_MIRROR = "http://deb.debian.org/debian"
+NODE_UID = 1000
+
+# Removed from the root file system before it is packed: nothing a runtime image needs.
+TRIM = (
+    "var/lib/apt/lists",
+    "var/cache/apt",
+    "var/cache/debconf/templates.dat-old",
+    "var/log",
+    "usr/share/doc",
+    "usr/share/man",
+    "usr/share/info",
+    "usr/share/lintian",
+    "usr/share/linda",
+)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What goes into the base image; everything here is part of the cache key."""
+
+    suite: str = "bookworm"
+    variant: str = "minbase"
+    packages: tuple[str, ...] = field(default=("nodejs",))
+    script_version: int = SCRIPT_VERSION
+
+    @property
+    def key(self) -> str:
+        """A short hash of the recipe: a different recipe, a different tarball and image tag."""
+        canonical = json.dumps(asdict(self), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:10]
+
+    @property
+    def tarball_name(self) -> str:
+        return f"{self.suite}-{self.key}.tar.gz"
+
+    @property
+    def image(self) -> str:
+        return f"{REPOSITORY}:{self.suite}-{self.key}"
+
+
+DEFAULT_RECIPE = Recipe()
+
+
+def cache_dir() -> Path:
+    """``${OCIR_CACHE_DIR:-~/.cache/ocir}``."""
+    return Path(os.environ.get("OCIR_CACHE_DIR") or Path.home() / ".cache" / "ocir").expanduser()
+
+
+@contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def run_debootstrap(recipe: Recipe, root: Path, mirror: str) -> None:
+    """Install the recipe's minimal Debian with its packages into ``root`` (needs root and the network)."""
+    if shutil.which("debootstrap") is None:
+        raise RuntimeError("debootstrap is not installed (apt-get install debootstrap)")
+    if os.geteuid() != 0:
+        raise RuntimeError("debootstrap must run as root to build the Node.js base image")
+    command = [
+        "debootstrap",
+        f"--variant={recipe.variant}",
+        f"--include={','.join(recipe.packages)}",
+        recipe.suite,
+        str(root),
+        mirror,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        log = root / "debootstrap" / "debootstrap.log"
+        detail = log.read_text(errors="replace")[-2000:] if log.exists() else result.stderr[-2000:]
+        raise RuntimeError(f"`{' '.join(command)}` exited {result.returncode}:\n{detail}")
+
+
+def trim_and_add_user(root: Path) -> None:
+    """Remove what a runtime image does not need; add ``node`` (uid/gid 1000) unless uid 1000 exists."""
+    for relative in TRIM:
+        path = root / relative
+        if path.is_dir():
+            for child in path.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+        elif path.exists():
+            path.unlink()
+    # apt expects its lists/partial directory.
+    (root / "var/lib/apt/lists/partial").mkdir(parents=True, exist_ok=True)
+
+    passwd = root / "etc/passwd"
+    if not any(line.split(":")[2:3] == [str(NODE_UID)] for line in passwd.read_text().splitlines()):
+        # Written directly rather than with useradd in a chroot: minbase need not have it.
+        with passwd.open("a") as file:
+            file.write(f"node:x:{NODE_UID}:{NODE_UID}::/home/node:/bin/sh\n")
+        with (root / "etc/group").open("a") as file:
+            file.write(f"node:x:{NODE_UID}:\n")
+        shadow = root / "etc/shadow"
+        if shadow.exists():
+            with shadow.open("a") as file:
+                file.write("node:*:19000:0:99999:7:::\n")
+        home = root / "home/node"
+        home.mkdir(parents=True, exist_ok=True)
+        os.chown(home, NODE_UID, NODE_UID)
+
+
+def build_tarball(recipe: Recipe, destination: Path, mirror: str = DEFAULT_MIRROR) -> None:
+    """debootstrap, trim and pack the root file system into ``destination`` (written atomically)."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ocir-node-base-", dir=destination.parent) as work:
+        root = Path(work) / "root"
+        run_debootstrap(recipe, root, mirror)
+        trim_and_add_user(root)
+        partial = Path(work) / destination.name
+        # /dev, /proc and /sys are the engine's to provide; numeric owners keep uid 1000 as is.
+        subprocess.run(
+            [
+                "tar",
+                "--numeric-owner",
+                "--exclude=./dev/*",
+                "--exclude=./proc/*",
+                "--exclude=./sys/*",
+                "--exclude=./debootstrap",
+                "-C",
+                str(root),
+                "-czf",
+                str(partial),
+                ".",
+            ],
+            check=True,
+        )
+        os.replace(partial, destination)
+
+
+def ensure_tarball(recipe: Recipe = DEFAULT_RECIPE, cache: Path | None = None, mirror: str = DEFAULT_MIRROR) -> Path:
+    """The recipe's cached root file system tarball, built first when the cache has none."""
+    directory = (cache or cache_dir()) / "node-base"
+    tarball = directory / recipe.tarball_name
+    with _locked(directory):
+        if not tarball.exists():
+            print(f"node_base: building {tarball.name} with debootstrap (a few minutes)", file=sys.stderr)
+            build_tarball(recipe, tarball, mirror)
+    return tarball
+
+
+def docker_import(tarball: Path, ref: str, recipe: Recipe, host: str | None = None) -> None:
+    changes = [
+        'CMD ["node"]',
+        "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        f"LABEL org.opencontainers.image.description=node-base-{recipe.suite}-{recipe.key}",
+    ]
+    args = ["import", "--message", f"ocir node base {recipe.suite} {recipe.key}"]
+    for change in changes:
+        args += ["--change", change]
+    docker(*args, str(tarball), ref, host=host)
+
+
+def ensure_image(
+    host: str | None = None,
+    recipe: Recipe = DEFAULT_RECIPE,
+    cache: Path | None = None,
+    repository: str = REPOSITORY,
+    mirror: str = DEFAULT_MIRROR,
+) -> str:
+    """The base image reference, after importing it into the engine at ``host`` if it lacks it."""
+    ref = f"{repository}:{recipe.suite}-{recipe.key}"
+    if image_exists(ref, host):
+        return ref
+    tarball = ensure_tarball(recipe, cache, mirror)
+    with _locked(tarball.parent):
+        if not image_exists(ref, host):
+            docker_import(tarball, ref, recipe, host)
+    return ref
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--docker-host", default=os.environ.get("DOCKER_HOST"), help="engine (default: DOCKER_HOST)")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="default: ${OCIR_CACHE_DIR:-~/.cache/ocir}")
+    parser.add_argument("--mirror", default=DEFAULT_MIRROR, help=f"Debian mirror (default: {DEFAULT_MIRROR})")
+    args = parser.parse_args(argv)
+    print(ensure_image(args.docker_host, cache=args.cache_dir, mirror=args.mirror))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
