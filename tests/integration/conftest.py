@@ -23,7 +23,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -36,6 +35,7 @@ from typing import Any, NoReturn
 import bcrypt
 import pytest
 
+from tests.integration.registry_server import serve_registry
 from tools import node_base
 from tools.docker_cli import docker, engine_answers
 from tools.harness import IMAGE, PROJECT_DIR, run_stack
@@ -59,14 +59,6 @@ def unavailable(reason: str) -> NoReturn:
     if REQUIRED:
         pytest.fail(f"{reason} (OCIR_REQUIRE_INTEGRATION=1: integration tests must run)", pytrace=False)
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -183,18 +175,7 @@ class Registry:
             return json.load(response)
 
 
-REGISTRY_CONFIG = """\
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: {storage}
-  delete:
-    enabled: true
-http:
-  addr: {host}
-  secret: {secret}
+HTPASSWD_AUTH = """\
 auth:
   htpasswd:
     realm: ocir-test
@@ -208,40 +189,13 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     if shutil.which("docker-registry") is None:
         unavailable("Debian's docker-registry is not installed (apt-get install docker-registry)")
     directory = tmp_path_factory.mktemp("registry")
-    host = f"127.0.0.1:{free_port()}"
     htpasswd = directory / "htpasswd"
     htpasswd.write_text("")
-    config = directory / "config.yml"
-    config.write_text(
-        REGISTRY_CONFIG.format(
-            storage=directory / "storage", host=host, secret=secrets.token_hex(16), htpasswd=htpasswd
-        )
-    )
-    log = (directory / "registry.log").open("w")
-    process = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=log, stderr=subprocess.STDOUT)
-    found = Registry(host=host, url=f"http://{host}", htpasswd=htpasswd)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"docker-registry exited {process.returncode}: {(directory / 'registry.log').read_text()}")
-            try:
-                if found.status("/v2/") == 401:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"docker-registry did not answer on {host} within 20s")
-            time.sleep(0.2)
-        yield found
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        with serve_registry(directory, HTPASSWD_AUTH.format(htpasswd=htpasswd)) as host:
+            yield Registry(host=host, url=f"http://{host}", htpasswd=htpasswd)
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from tests.integration.conftest import (
     PushedImage,
     Registry,
     build_command,
-    free_port,
 )
+from tests.integration.registry_server import free_port
 from tools.harness import PROJECT_DIR
 
 
