@@ -99,6 +99,15 @@ def test_dockerfile_runs_the_app_as_a_non_root_user_on_8080() -> None:
     assert not (APP / "Dockerfile").read_text().lower().startswith("# syntax")
 
 
+def test_the_code_is_the_last_layer_and_owned_by_root() -> None:
+    """A change to app.js must rebuild one layer only: nothing may follow the COPY of the code."""
+    instructions = dockerfile_instructions()
+    assert instructions[-1] == ("COPY", "app.js ./")
+    assert [kind for kind, _ in instructions].count("COPY") == 1
+    # No --chown: the files stay root's, read-only to the user the service runs as.
+    assert "--chown" not in instructions[-1][1]
+
+
 def test_only_the_code_is_in_the_build_context() -> None:
     patterns = [
         line.strip()
