@@ -12,11 +12,19 @@ default engine is never assumed) and on the offline Node.js base (tools/node_bas
 each run measures:
 
   size               the image's size in bytes (`docker image inspect .Size`, base included)
-  cold build         after removing every image this benchmark built (with their intermediate images, the
-                     classic builder's cache) and pruning the build cache; only the base stays
+  cold build         `docker build --no-cache`, after removing every image this benchmark built (with their
+                     intermediate images, the classic builder's cache) and pruning the build cache; only
+                     the base stays
   no-change rebuild  the same build again, nothing changed
   app.js rebuild     after appending a comment to app.js only; which steps were rebuilt and which
                      came from the cache (the classic builder's ` ---> Using cache` lines)
+  empty-engine build (app only) the base image removed too, then imported again from the offline
+                     cache (tools/node_base.py) and the app built: what a fresh CI runner or
+                     laptop pays, where the import stands in for pulling the base from a registry
+
+The 10% target is reported against both cold figures, each labelled: with the base present the
+build is about one second of which the classic builder's per-build floor (context upload and the
+cache look-up of every step) is a large part, so the ratio there is mostly that floor.
 
 Builds use the classic builder (DOCKER_BUILDKIT=0), as the integration tests do. The app is
 copied to a temporary directory first: the repository is never modified. Figures only, no
@@ -48,8 +56,8 @@ CMD ["node","app.js"]
 """
 REPOSITORY = "ocir-bench"
 COLD = (
-    "cold = every image this benchmark built and their intermediate images (the classic builder's cache) "
-    "removed and `docker builder prune -af` run; the base image stays in the engine"
+    "cold = `docker build --no-cache` after removing every image this benchmark built and their intermediate "
+    "images (the classic builder's cache) and `docker builder prune -af`; the base image stays in the engine"
 )
 
 
@@ -80,6 +88,9 @@ class Run:
     cold: Build
     unchanged: Build
     changed: Build
+    empty_engine: float | None = None
+    """Seconds to import the base from the offline cache and build (app only); None when the base
+    could not be removed (another image on the engine uses it)."""
 
 
 @dataclass
@@ -109,8 +120,8 @@ def parse_steps(output: str) -> list[Step]:
     return steps[first + 1 :]
 
 
-def build(variant: Variant, host: str) -> Build:
-    args = ["build", "--tag", variant.tag]
+def build(variant: Variant, host: str, *, no_cache: bool = False) -> Build:
+    args = ["build", "--tag", variant.tag, *(["--no-cache"] if no_cache else [])]
     for key, value in variant.build_args.items():
         args += ["--build-arg", f"{key}={value}"]
     started = time.perf_counter()
@@ -128,16 +139,27 @@ def make_cold(variants: list[Variant], host: str) -> None:
     docker("builder", "prune", "--all", "--force", host=host, check=False)
 
 
-def measure(variants: list[Variant], host: str) -> None:
+def measure(variants: list[Variant], host: str, base: str) -> None:
     make_cold(variants, host)
     for variant in variants:
-        cold = build(variant, host)
+        # --no-cache as well: any other image on the engine with the same base and steps would
+        # otherwise serve as cache.
+        cold = build(variant, host, no_cache=True)
         size = int(docker("image", "inspect", "--format", "{{.Size}}", variant.tag, host=host).stdout)
         unchanged = build(variant, host)
         app_js = variant.context / "app.js"
         app_js.write_text(app_js.read_text() + f"// benchmark change {time.time_ns()}\n")
         changed = build(variant, host)
         variant.runs.append(Run(size, cold, unchanged, changed))
+    app = variants[0]
+    make_cold(variants, host)
+    docker("image", "rm", base, host=host, check=False)
+    if docker("image", "inspect", base, host=host, check=False).returncode == 0:
+        return
+    started = time.perf_counter()
+    node_base.ensure_image(host)
+    build(app, host, no_cache=True)
+    app.runs[-1].empty_engine = time.perf_counter() - started
 
 
 def describe(steps: list[Step]) -> str:
@@ -158,6 +180,14 @@ def report(variant: Variant) -> bool:
         print(
             f"  {label:<20} median {median:.2f} s = {100 * median / cold_median:.1f}% of cold   "
             f"runs {', '.join(f'{s:.2f}' for s in times)}"
+        )
+    empties = [run.empty_engine for run in variant.runs if run.empty_engine is not None]
+    if empties:
+        empty_median = statistics.median(empties)
+        print(
+            f"  empty-engine build   median {empty_median:.2f} s (base import + build)   "
+            f"runs {', '.join(f'{s:.2f}' for s in empties)}; "
+            f"no-change rebuild = {100 * statistics.median(unchanged) / empty_median:.1f}% of it"
         )
     last = variant.runs[-1]
     print(f"  no-change rebuild    {len(last.unchanged.cached)}/{len(last.unchanged.steps)} steps from the cache")
@@ -210,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         print(COLD)
         for number in range(args.runs):
             print(f"run {number + 1}/{args.runs} ...", flush=True)
-            measure(variants, host)
+            measure(variants, host, base)
         make_cold(variants, host)
 
     only_last = {variant.name: report(variant) for variant in variants}
@@ -221,10 +251,19 @@ def main(argv: list[str] | None = None) -> int:
     app_size, recipe_size = app_variant.runs[-1].size, recipe_variant.runs[-1].size
     print(f"\nfloor: one trivial docker CLI call (image inspect) takes median {statistics.median(floor):.2f} s")
     print("\nsummary (app image)")
-    print(f"  no-change rebuild <= 10% of cold:            {'yes' if ratio <= 0.10 else 'NO'} ({100 * ratio:.1f}%)")
-    print(f"  app.js change rebuilt only the last layers:  {'yes' if only_last['app'] else 'NO'} (every run)")
+    print(f"  no-change rebuild <= 10% of cold, base present:  {'yes' if ratio <= 0.10 else 'NO'} ({100 * ratio:.1f}%)")
+    empties = [run.empty_engine for run in app_variant.runs if run.empty_engine is not None]
+    if empties:
+        empty_ratio = statistics.median(r.unchanged.seconds for r in app_variant.runs) / statistics.median(empties)
+        print(
+            f"  no-change rebuild <= 10% of cold, empty engine:  {'yes' if empty_ratio <= 0.10 else 'NO'} "
+            f"({100 * empty_ratio:.1f}%)"
+        )
+    else:
+        print("  no-change rebuild vs empty engine:               not measured (another image uses the base)")
+    print(f"  app.js change rebuilt only the last layers:      {'yes' if only_last['app'] else 'NO'} (every run)")
     print(
-        f"  app size <= recipe size on the same base:    {'yes' if app_size <= recipe_size else 'NO'} "
+        f"  app size <= recipe size on the same base:        {'yes' if app_size <= recipe_size else 'NO'} "
         f"({app_size} vs {recipe_size} bytes, {app_size - recipe_size:+d})"
     )
     return 0
