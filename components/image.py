@@ -52,6 +52,43 @@ class RepositoryImageArgs:
     """Resources the push waits for besides the repository, e.g. the policy granting push rights."""
 
 
+def check_image_args(args: RepositoryImageArgs) -> None:
+    """Refuse a repository name or tag outside OCI's and Docker's rules, naming the argument."""
+    checked("RepositoryImageArgs.repository_name", args.repository_name, naming.check_repository_name)
+    checked("RepositoryImageArgs.tag", args.tag, naming.check_tag)
+
+
+def declare_repository(
+    name: str,
+    args: RepositoryImageArgs,
+    parent: pulumi.Resource,
+    freeform_tags: Mapping[str, pulumi.Input[str]] | None = None,
+) -> artifacts.ContainerRepository:
+    """The repository `<name>-repository` with the visibility, immutability and protection asked for.
+
+    Creating it (instead of letting the first push create it) is what puts it in the project's
+    compartment with those settings.
+    """
+    tags = {**args.freeform_tags, **(freeform_tags or {})}
+    return artifacts.ContainerRepository(
+        f"{name}-repository",
+        compartment_id=args.compartment_ocid,
+        display_name=args.repository_name,
+        is_public=args.public,
+        is_immutable=args.immutable,
+        freeform_tags=tags or None,
+        opts=pulumi.ResourceOptions(parent=parent, protect=args.protect, retain_on_delete=args.protect),
+    )
+
+
+def pushed_reference(args: RepositoryImageArgs) -> pulumi.Output[str]:
+    """`<registry>/<namespace>/<repository>:<tag>`, the reference the image is pushed to."""
+    repository_name, tag = args.repository_name, args.tag
+    return pulumi.Output.all(args.registry_server, args.namespace).apply(
+        lambda parts: naming.image_reference(parts[0], parts[1], repository_name, tag)
+    )
+
+
 class RepositoryImage(pulumi.ComponentResource):
     """An `oci.artifacts.ContainerRepository` and a `docker.Image` pushed to it."""
 
@@ -70,27 +107,11 @@ class RepositoryImage(pulumi.ComponentResource):
         args: RepositoryImageArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        where = "RepositoryImageArgs"
-        checked(f"{where}.repository_name", args.repository_name, naming.check_repository_name)
-        checked(f"{where}.tag", args.tag, naming.check_tag)
+        check_image_args(args)
         super().__init__("ocir:index:RepositoryImage", name, None, opts)
 
-        # Creating the repository (instead of letting the first push create it) is what puts it in
-        # the project's compartment with the visibility and immutability the project asked for.
-        repository = artifacts.ContainerRepository(
-            f"{name}-repository",
-            compartment_id=args.compartment_ocid,
-            display_name=args.repository_name,
-            is_public=args.public,
-            is_immutable=args.immutable,
-            freeform_tags=dict(args.freeform_tags) or None,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
-        )
-
-        repository_name, tag = args.repository_name, args.tag
-        image_name = pulumi.Output.all(args.registry_server, args.namespace).apply(
-            lambda parts: naming.image_reference(parts[0], parts[1], repository_name, tag)
-        )
+        repository = declare_repository(name, args, self)
+        image_name = pushed_reference(args)
         image = docker.Image(
             f"{name}-image",
             image_name=image_name,

@@ -26,12 +26,9 @@ from typing import Any
 
 import pulumi
 import pulumi_docker as docker
-from pulumi_oci import artifacts
 
-from . import naming
-from ._args import checked
 from .config import ConfigError
-from .image import RepositoryImage, RepositoryImageArgs
+from .image import RepositoryImage, RepositoryImageArgs, check_image_args, declare_repository, pushed_reference
 
 KEY = "ocir:promoteFrom"
 # `<registry>/<path>@sha256:<64 hex>`: a reference that can only ever mean one image.
@@ -132,9 +129,7 @@ class PromotedImage(pulumi.ComponentResource):
         source: PromotionSource,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        where = "RepositoryImageArgs"
-        checked(f"{where}.repository_name", args.repository_name, naming.check_repository_name)
-        checked(f"{where}.tag", args.tag, naming.check_tag)
+        check_image_args(args)
         # Same name as a built image's component, and an alias to its type: switching a stack from
         # building to promoting keeps its repository (same URN once aliased) instead of replacing it.
         alias = pulumi.Alias(type_="ocir:index:RepositoryImage")
@@ -149,15 +144,7 @@ class PromotedImage(pulumi.ComponentResource):
         # The tag waits for the checked source reference: if the source stack lacks the image, the
         # check fails and this repository is never declared (rather than created empty).
         stack_tag = reference.apply(lambda _: promotion_stack_label(source))
-        repository = artifacts.ContainerRepository(
-            f"{name}-repository",
-            compartment_id=args.compartment_ocid,
-            display_name=args.repository_name,
-            is_public=args.public,
-            is_immutable=args.immutable,
-            freeform_tags={**args.freeform_tags, "promoted-from": stack_tag},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
-        )
+        repository = declare_repository(name, args, self, {"promoted-from": stack_tag})
 
         pulled = docker.RemoteImage(
             f"{name}-pull",
@@ -166,10 +153,7 @@ class PromotedImage(pulumi.ComponentResource):
             keep_locally=True,
             opts=pulumi.ResourceOptions(parent=self, provider=source.pull_provider),
         )
-        repository_name, tag = args.repository_name, args.tag
-        image_name = pulumi.Output.all(args.registry_server, args.namespace).apply(
-            lambda parts: naming.image_reference(parts[0], parts[1], repository_name, tag)
-        )
+        image_name = pushed_reference(args)
         tagged = docker.Tag(
             f"{name}-tag",
             source_image=pulled.name,
