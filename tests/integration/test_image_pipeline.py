@@ -178,6 +178,10 @@ def test_run_the_pushed_image(dockercli: Docker, pushed_image: PushedImage) -> N
         assert dockercli("exec", name, "id", "-u").stdout.strip() == "1000"
         state = json.loads(dockercli("container", "inspect", name).stdout)[0]
         assert state["Config"]["User"] == "1000:1000"
+        # Without the PORT override (which the shared host network needs) it listens on 8080.
+        image = inspect(dockercli, pushed_image.by_digest)["Config"]
+        assert "PORT=8080" in image["Env"]
+        assert set(image["ExposedPorts"]) == {"8080/tcp"}
 
         dockercli("stop", "--time", "10", name)
         state = json.loads(dockercli("container", "inspect", name).stdout)[0]["State"]
