@@ -17,7 +17,12 @@ from .credentials import RegistryCredentials, RegistryCredentialsArgs
 from .image import RepositoryImage, RepositoryImageArgs
 from .promotion import PromotedImage, Promotion, image_component
 from .regions import resolve_region
-from .registry_login import DEFAULT_TIMEOUT_SECONDS, RegistryLoginCheck, RegistryLoginCheckArgs
+from .registry_login import (
+    DEFAULT_TIMEOUT_SECONDS,
+    RegistryLoginCheck,
+    RegistryLoginCheckArgs,
+    check_timeout_seconds,
+)
 from .statements import check_domain_name, check_group_name
 from .tokens import check_rotation, token_description
 
@@ -118,6 +123,7 @@ class OcirProject(pulumi.ComponentResource):
             checked(f"{where}.user_domain", args.user_domain, naming.check_user_domain)
         if args.token_rotation:
             checked(f"{where}.token_rotation", args.token_rotation, check_rotation)
+        checked(f"{where}.login_timeout_seconds", args.login_timeout_seconds, check_timeout_seconds)
         for image in args.images:
             checked(f"{where}.images", image.name, naming.check_image_name)
             checked(f"{where}.images", image.tag, naming.check_tag)

@@ -17,10 +17,20 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
+from ._args import checked
+
 DEFAULT_TIMEOUT_SECONDS = 120
 """How long to wait in all: OCI documents up to a minute for a new token, twice that is the bound."""
 BACKOFF_SECONDS = (2, 4, 8, 16, 20)
 """Waits between attempts; the last one repeats until the timeout."""
+MAX_TIMEOUT_SECONDS = 900
+
+
+def check_timeout_seconds(value: int) -> int:
+    """The login wait's bound: whole seconds from 1 to 900 (15 minutes)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TIMEOUT_SECONDS:
+        raise ValueError(f"must be 1 to {MAX_TIMEOUT_SECONDS}, got {value}")
+    return value
 
 
 def _build() -> SimpleNamespace:
@@ -271,8 +281,7 @@ class RegistryLoginCheck(Resource, module="ocir", name="RegistryLoginCheck"):
     """Seconds from the first attempt to acceptance."""
 
     def __init__(self, name: str, args: RegistryLoginCheckArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        if not 1 <= args.timeout_seconds <= 900:
-            raise ValueError(f"RegistryLoginCheckArgs.timeout_seconds: must be 1 to 900, got {args.timeout_seconds}")
+        checked("RegistryLoginCheckArgs.timeout_seconds", args.timeout_seconds, check_timeout_seconds)
         super().__init__(
             RegistryLoginCheckProvider(),
             name,

@@ -267,9 +267,10 @@ def test_project_refuses_duplicate_images_before_declaring_anything() -> None:
         ("region", "mars", "OcirProjectArgs.region: "),
         ("user_ocid", TENANCY, "OcirProjectArgs.user_ocid: "),
         ("tenancy_namespace", "UPPER", "OcirProjectArgs.tenancy_namespace: "),
+        ("login_timeout_seconds", 0, "OcirProjectArgs.login_timeout_seconds: must be 1 to 900, got 0"),
     ],
 )
-def test_project_names_the_bad_argument(field: str, value: str, prefix: str) -> None:
+def test_project_names_the_bad_argument(field: str, value: object, prefix: str) -> None:
     arguments: dict[str, Any] = {
         "prefix": "p-team",
         "group_name": "devs",

@@ -35,7 +35,7 @@ from typing import Any, NoReturn
 import bcrypt
 import pytest
 
-from tests.integration.registry_server import serve_registry
+from tests.integration.registry_server import http_status, serve_registry
 from tools import node_base
 from tools.docker_cli import docker, engine_answers
 from tools.harness import IMAGE, PROJECT_DIR, run_stack
@@ -158,15 +158,7 @@ class Registry:
 
     def status(self, path: str, username: str | None = None, password: str | None = None) -> int:
         """HTTP status of a GET on ``url + path``, with basic auth when a username is given."""
-        request = urllib.request.Request(self.url + path)  # noqa: S310 (our own http://127.0.0.1 URL)
-        if username is not None:
-            request.add_header("Authorization", basic_auth(username, password or ""))
-        try:
-            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-                status: int = response.status
-                return status
-        except urllib.error.HTTPError as error:
-            return error.code
+        return http_status(self.url + path, basic_auth(username, password or "") if username is not None else None)
 
     def get_json(self, path: str, username: str, password: str) -> Any:
         request = urllib.request.Request(self.url + path)  # noqa: S310

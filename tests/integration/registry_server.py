@@ -35,10 +35,11 @@ def free_port() -> int:
         return port
 
 
-def v2_status(host: str) -> int:
-    """HTTP status of an anonymous ``GET /v2/``."""
+def http_status(url: str, authorization: str | None = None) -> int:
+    """HTTP status of a GET on ``url`` (ours, on 127.0.0.1), with an ``Authorization`` header if given."""
+    request = urllib.request.Request(url, headers={"Authorization": authorization} if authorization else {})  # noqa: S310
     try:
-        with urllib.request.urlopen(f"http://{host}/v2/", timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
             status: int = response.status
             return status
     except urllib.error.HTTPError as error:
@@ -61,7 +62,7 @@ def serve_registry(directory: Path, auth: str, *, timeout: float = 20) -> Iterat
                 if process.poll() is not None:
                     raise RuntimeError(f"docker-registry exited {process.returncode}: {log_path.read_text()}")
                 try:
-                    if v2_status(host) == 401:
+                    if http_status(f"http://{host}/v2/") == 401:
                         break
                 except OSError:
                     pass

@@ -12,8 +12,6 @@ import secrets
 import shutil
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +21,7 @@ import pytest
 
 from components.registry_login import RegistryLoginCheckProvider, RegistryLoginError
 from tests.integration.conftest import NAMESPACE, Credential, Registry, unavailable
-from tests.integration.registry_server import serve_registry
+from tests.integration.registry_server import http_status, serve_registry
 from tests.integration.token_service import SERVICE, TokenService
 
 LATE = 4.0
@@ -146,13 +144,7 @@ def test_bearer_a_credential_that_never_works_fails_cleanly(token_registry: Toke
 
 
 def bearer_status(host: str, token: str) -> int:
-    request = urllib.request.Request(f"http://{host}/v2/", headers={"Authorization": f"Bearer {token}"})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (our http://127.0.0.1)
-            status: int = response.status
-            return status
-    except urllib.error.HTTPError as error:
-        return error.code
+    return http_status(f"http://{host}/v2/", f"Bearer {token}")
 
 
 def test_bearer_the_registry_itself_verifies_the_tokens(token_registry: TokenRegistry, tmp_path: Path) -> None:
