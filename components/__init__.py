@@ -1,29 +1,34 @@
-"""Pulumi components that onboard a project onto Oracle Cloud Infrastructure Registry (OCIR).
+"""ocir: Pulumi components that onboard a project onto Oracle Cloud Infrastructure Registry (OCIR).
 
-The pure modules (naming, statements, regions, config) import without Pulumi; the component
-classes are loaded on first use, so `import components.naming` stays cheap.
+A component package: Python programs import the classes below, programs in any other Pulumi language
+add the package with `pulumi package add` (see PulumiPlugin.yaml and __main__.py). The pure modules
+(naming, statements, regions, tokens) import without Pulumi; the components load on first use, so
+`import components.naming` stays cheap.
 """
-
-from __future__ import annotations
 
 import importlib
 from typing import Any
 
+__version__ = "0.2.0"
+
 _EXPORTS = {
-    "ConfigError": "config",
-    "ImageSpec": "config",
-    "Settings": "config",
-    "parse_settings": "config",
+    "ArgumentError": "_args",
+    "already_checked": "_args",
     "OcirProject": "project",
     "OcirProjectArgs": "project",
-    "RegistryCredentials": "credentials",
-    "RegistryCredentialsArgs": "credentials",
+    "ProjectImageArgs": "project",
+    "check_project_args": "project",
     "RepositoryAccessPolicy": "access_policy",
     "RepositoryAccessPolicyArgs": "access_policy",
-    "RepositoryImage": "image",
-    "RepositoryImageArgs": "image",
+    "RegistryCredentials": "credentials",
+    "RegistryCredentialsArgs": "credentials",
+    "RegistryAuthArgs": "credentials",
+    "Repository": "repository",
+    "RepositoryArgs": "repository",
+    "Image": "image",
+    "ImageArgs": "image",
     "PromotedImage": "promotion",
-    "Promotion": "promotion",
+    "PromotedImageArgs": "promotion",
     "RegistryLoginCheck": "registry_login",
     "RegistryLoginCheckArgs": "registry_login",
     "RegistryLoginError": "registry_login",

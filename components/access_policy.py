@@ -1,74 +1,77 @@
 """RepositoryAccessPolicy: the IAM policy that scopes a group to a project's repositories."""
 
-from __future__ import annotations
-
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import NotRequired, TypedDict
 
 import pulumi
 from pulumi_oci import identity
 
 from . import naming
-from ._args import checked
+from ._args import Problems, checks_skipped
 from .statements import check_domain_name, check_group_name, group_subject, policy_statements
 
 
-@dataclass
-class RepositoryAccessPolicyArgs:
-    tenancy_ocid: pulumi.Input[str]
+class RepositoryAccessPolicyArgs(TypedDict):
+    tenancy_ocid: str
     """Tenancy OCID: statements that say `in tenancy` must live in its root compartment."""
     prefix: str
     """Project prefix; the group may manage repositories named `<prefix>-*` and no others."""
     group_name: str
     """IAM group given the access."""
-    identity_domain: str | None = None
-    """Identity domain of the group; None (default) for the default domain."""
-    allow_list_repositories: bool = False
-    """Also let the group list every repository name; default False (least privilege)."""
-    description: str | None = None
+    identity_domain: NotRequired[str]
+    """Identity domain of the group; default the default domain."""
+    allow_list_repositories: NotRequired[bool]
+    """Also let the group list every repository name; default false (least privilege)."""
+    description: NotRequired[str]
     """Policy description; default names the prefix and the group."""
-    freeform_tags: Mapping[str, str] = field(default_factory=dict)
+    freeform_tags: NotRequired[dict[str, str]]
     """Free-form tags for the policy; default none."""
-    protect: bool = False
-    """Refuse to delete the policy (`pulumi destroy`, a rename) until unprotected; default False."""
+    protect: NotRequired[bool]
+    """Refuse to delete the policy (`pulumi destroy`, a rename) until unprotected; default false."""
+
+
+def check_access_policy_args(args: RepositoryAccessPolicyArgs, problems: Problems, path: str = "") -> None:
+    """The policy's rules; ``path`` prefixes each problem (OcirProject checks these as its own)."""
+    problems.check(f"{path}tenancy_ocid", args["tenancy_ocid"], naming.check_ocid, "tenancy")
+    problems.check(f"{path}prefix", args["prefix"], naming.check_prefix)
+    problems.check(f"{path}group_name", args["group_name"], check_group_name)
+    if args.get("identity_domain"):
+        problems.check(f"{path}identity_domain", args.get("identity_domain"), check_domain_name)
+
+
+def policy_description(prefix: str, group_name: str, identity_domain: str | None) -> str:
+    subject = group_subject(group_name, identity_domain)
+    return f"OCIR access for project {prefix}: {subject} manages repositories {prefix}-*"
 
 
 class RepositoryAccessPolicy(pulumi.ComponentResource):
-    """An `oci.identity.Policy` named `<prefix>-ocir-policy` in the tenancy's root compartment."""
+    """An `oci.identity.Policy` named `<prefix>-ocir-policy` in the tenancy's root compartment that lets a
+    group manage the repositories named `<prefix>-*` and nothing else."""
 
     policy_id: pulumi.Output[str]
     """OCID of the policy."""
-    statements: list[str]
-    """The exact statements declared (known at construction; nothing in them is computed)."""
+    statements: pulumi.Output[list[str]]
+    """The policy's statements."""
 
-    def __init__(
-        self,
-        name: str,
-        args: RepositoryAccessPolicyArgs,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        # Statements are rendered (and their inputs checked) before anything is registered, so
-        # invalid arguments declare nothing.
-        where = "RepositoryAccessPolicyArgs"
-        checked(f"{where}.prefix", args.prefix, naming.check_prefix)
-        checked(f"{where}.group_name", args.group_name, check_group_name)
-        if args.identity_domain:
-            checked(f"{where}.identity_domain", args.identity_domain, check_domain_name)
-        self.statements = policy_statements(
-            args.prefix, args.group_name, args.identity_domain, args.allow_list_repositories
+    def __init__(self, name: str, args: RepositoryAccessPolicyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if not checks_skipped():
+            problems = Problems("RepositoryAccessPolicyArgs")
+            check_access_policy_args(args, problems)
+            problems.raise_any()
+        domain = args.get("identity_domain") or None
+        statements = policy_statements(
+            args["prefix"], args["group_name"], domain, bool(args.get("allow_list_repositories"))
         )
         super().__init__("ocir:index:RepositoryAccessPolicy", name, None, opts)
 
-        subject = group_subject(args.group_name, args.identity_domain)
         policy = identity.Policy(
             f"{name}-policy",
-            compartment_id=args.tenancy_ocid,
-            name=naming.policy_name(args.prefix),
-            description=args.description
-            or f"OCIR access for project {args.prefix}: {subject} manages repositories {args.prefix}-*",
-            statements=self.statements,
-            freeform_tags=dict(args.freeform_tags) or None,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            compartment_id=args["tenancy_ocid"],
+            name=naming.policy_name(args["prefix"]),
+            description=args.get("description") or policy_description(args["prefix"], args["group_name"], domain),
+            statements=statements,
+            freeform_tags=dict(args.get("freeform_tags") or {}) or None,
+            opts=pulumi.ResourceOptions(parent=self, protect=bool(args.get("protect"))),
         )
         self.policy_id = policy.id
+        self.statements = pulumi.Output.from_input(statements)
         self.register_outputs({"policyId": self.policy_id, "statements": self.statements})

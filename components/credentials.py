@@ -1,37 +1,59 @@
 """RegistryCredentials: an auth token for the push user and the docker login it makes."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass
+from typing import NotRequired, TypedDict
 
 import pulumi
 from pulumi_oci import identity
 
 from . import naming
-from ._args import checked
+from ._args import Problems, checks_skipped
+from .tokens import check_rotation
 
 
-@dataclass
-class RegistryCredentialsArgs:
+class RegistryAuthArgs(TypedDict):
+    """A docker login: what a push needs to authenticate to the registry."""
+
+    server: pulumi.Input[str]
+    """Registry host, e.g. fra.ocir.io."""
+    username: pulumi.Input[str]
+    """Docker login user, `<namespace>/<user>` or `<namespace>/<domain>/<user>` for OCIR."""
+    password: pulumi.Input[str]
+    """Docker login password (the auth token); always passed on as a secret."""
+
+
+class RegistryCredentialsArgs(TypedDict):
     user_ocid: pulumi.Input[str]
-    """OCID of the push user; the component creates one auth token for it (OCI allows two)."""
+    """OCID of the push user; the component creates one auth token for it (OCI allows two per user)."""
     registry_server: pulumi.Input[str]
     """Registry host, e.g. fra.ocir.io."""
     namespace: pulumi.Input[str]
     """Tenancy Object Storage namespace, the first segment of the login and of image paths."""
-    user_name: pulumi.Input[str] | None = None
-    """The user's login name; default None looks it up with oci.identity.get_user_output."""
-    user_domain: str | None = None
+    user_name: NotRequired[pulumi.Input[str]]
+    """The user's login name; default looks it up with oci.identity.getUser."""
+    user_domain: NotRequired[str]
     """Login domain segment (oracleidentitycloudservice, or an identity domain); default none."""
-    description: pulumi.Input[str] | None = None
+    description: NotRequired[str]
     """Auth token description; default says what the token is for."""
-    rotation: str | None = None
-    """Rotation label: changing it replaces the token, the new one created before the old one is
-    deleted; default None (never rotate)."""
+    rotation: NotRequired[str]
+    """Rotation label: changing it replaces the token, the new one created before the old one is deleted;
+    default none (never rotate)."""
+
+
+def check_credentials_args(args: RegistryCredentialsArgs, problems: Problems, path: str = "") -> None:
+    """The credentials' rules on the values known when they are declared."""
+    user_ocid, user_name = args["user_ocid"], args.get("user_name")
+    if isinstance(user_ocid, str):
+        problems.check(f"{path}user_ocid", user_ocid, naming.check_ocid, "user")
+    if isinstance(user_name, str) and user_name:
+        problems.check(f"{path}user_name", user_name, naming.check_user_name)
+    if args.get("user_domain"):
+        problems.check(f"{path}user_domain", args.get("user_domain"), naming.check_user_domain)
+    if args.get("rotation"):
+        problems.check(f"{path}rotation", args.get("rotation"), check_rotation)
 
 
 class RegistryCredentials(pulumi.ComponentResource):
-    """An `oci.identity.AuthToken` kept secret, with the server, username and password to log in."""
+    """An `oci.identity.AuthToken` for the push user, kept secret, and the docker login it makes."""
 
     server: pulumi.Output[str]
     """Registry host to log in to."""
@@ -42,19 +64,11 @@ class RegistryCredentials(pulumi.ComponentResource):
     auth_token_id: pulumi.Output[str]
     """OCID of the auth token."""
 
-    def __init__(
-        self,
-        name: str,
-        args: RegistryCredentialsArgs,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        where = "RegistryCredentialsArgs"
-        if isinstance(args.user_ocid, str):
-            checked(f"{where}.user_ocid", args.user_ocid, naming.check_ocid, "user")
-        if isinstance(args.user_name, str):
-            checked(f"{where}.user_name", args.user_name, naming.check_user_name)
-        if args.user_domain:
-            checked(f"{where}.user_domain", args.user_domain, naming.check_user_domain)
+    def __init__(self, name: str, args: RegistryCredentialsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if not checks_skipped():
+            problems = Problems("RegistryCredentialsArgs")
+            check_credentials_args(args, problems)
+            problems.raise_any()
         super().__init__("ocir:index:RegistryCredentials", name, None, opts)
 
         # OCI returns the token only once, in the create response, and pulumi-oci does not mark
@@ -64,27 +78,25 @@ class RegistryCredentials(pulumi.ComponentResource):
         # only if the stack checked for a free slot first: see components/tokens.py).
         token = identity.AuthToken(
             f"{name}-token",
-            user_id=args.user_ocid,
-            description=args.description or "OCIR push token (docker login password), managed by Pulumi",
+            user_id=args["user_ocid"],
+            description=args.get("description") or "OCIR push token (docker login password), managed by Pulumi",
             opts=pulumi.ResourceOptions(
                 parent=self,
                 additional_secret_outputs=["token"],
-                replacement_trigger=args.rotation,
+                replacement_trigger=args.get("rotation") or None,
                 delete_before_replace=False,
             ),
         )
 
-        user_name: pulumi.Input[str]
-        if args.user_name is None:
+        user_name = args.get("user_name")
+        if not user_name:
             user_name = identity.get_user_output(
-                user_id=args.user_ocid, opts=pulumi.InvokeOutputOptions(parent=self)
+                user_id=args["user_ocid"], opts=pulumi.InvokeOutputOptions(parent=self)
             ).name
-        else:
-            user_name = args.user_name
-        domain = args.user_domain
+        domain = args.get("user_domain") or None
 
-        self.server = pulumi.Output.from_input(args.registry_server)
-        self.username = pulumi.Output.all(args.namespace, user_name).apply(
+        self.server = pulumi.Output.from_input(args["registry_server"])
+        self.username = pulumi.Output.all(args["namespace"], user_name).apply(
             lambda parts: naming.login_username(parts[0], parts[1], domain)
         )
         # Everything derived from the token is wrapped again: the engine applies

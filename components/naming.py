@@ -152,3 +152,13 @@ def login_username(namespace: str, user_name: str, user_domain: str | None = Non
     """
     parts = [namespace, user_domain, user_name] if user_domain else [namespace, user_name]
     return "/".join(parts)
+
+
+# `<registry>/<path>@sha256:<64 hex>`: a reference that can only ever mean one image.
+DIGEST_REFERENCE = re.compile(r"^[a-z0-9.-]+(?::[0-9]+)?/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$")
+
+
+def check_digest_reference(reference: str) -> str:
+    if not DIGEST_REFERENCE.match(reference):
+        raise ValueError(f"must be a pushed digest, <registry>/<repository>@sha256:<64 hex digits>; got {reference!r}")
+    return reference

@@ -1,34 +1,69 @@
 """OcirProject: everything one project needs on OCIR, composed from the other components."""
 
-from __future__ import annotations
-
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 from pulumi_oci import objectstorage
 
 from . import naming
-from ._args import checked
-from .access_policy import RepositoryAccessPolicy, RepositoryAccessPolicyArgs
-from .config import ImageSpec, Settings
-from .credentials import RegistryCredentials, RegistryCredentialsArgs
-from .image import RepositoryImage, RepositoryImageArgs
-from .promotion import PromotedImage, Promotion, image_component
-from .regions import resolve_region
-from .registry_login import (
-    DEFAULT_TIMEOUT_SECONDS,
-    RegistryLoginCheck,
-    RegistryLoginCheckArgs,
-    check_timeout_seconds,
-)
-from .statements import check_domain_name, check_group_name
+from ._args import ArgumentError, Problems, checks_skipped, trusted
+from .access_policy import RepositoryAccessPolicy, RepositoryAccessPolicyArgs, check_access_policy_args
+from .credentials import RegistryAuthArgs, RegistryCredentials, check_credentials_args
+from .image import Image, ImageArgs, check_build
+from .promotion import PromotedImage, PromotedImageArgs, check_promotion
+from .regions import RegionError, resolve_region
+from .registry_login import DEFAULT_TIMEOUT_SECONDS, RegistryLoginCheck, RegistryLoginCheckArgs, check_timeout_seconds
+from .repository import Repository
 from .tokens import check_rotation, token_description
 
+MAX_IMAGES = 500
+"""OCI's limit of repositories per region."""
+DEFAULT_CONTEXT = "app"
 
-@dataclass
-class OcirProjectArgs:
+
+class ProjectImageArgs(TypedDict):
+    """One image of the project: its repository `<prefix>-<name>` and how to build (or promote) it."""
+
+    name: str
+    """Image name; the repository is `<prefix>-<name>`."""
+    tag: str
+    """Image tag to push."""
+    context: NotRequired[str]
+    """Build context, relative to the program's directory; default `app`."""
+    dockerfile: NotRequired[str]
+    """Dockerfile path relative to the program's directory; default `<context>/Dockerfile`."""
+    build_args: NotRequired[dict[str, str]]
+    """Docker build arguments; default none."""
+    target: NotRequired[str]
+    """Dockerfile stage to build; default the last stage."""
+    platform: NotRequired[str]
+    """Platform to build for (or pull, when promoted), e.g. linux/arm64; default the docker host's."""
+    public: NotRequired[bool]
+    """Let anyone pull without logging in; default false (private)."""
+    immutable: NotRequired[bool]
+    """Refuse to overwrite or delete a pushed tag; default false."""
+    source_reference: NotRequired[pulumi.Input[str]]
+    """Copy this image by digest (`<registry>/<repository>@sha256:<digest>`, e.g. another stack's `repoDigest`)
+    instead of building; the docker provider in `providers` must be able to pull it. Default: build."""
+    promoted_from: NotRequired[str]
+    """Where the promoted image comes from (e.g. the source stack), recorded in the repository's
+    `promoted-from` free-form tag; default none."""
+
+
+class ProjectImageOutputs(TypedDict):
+    """What a project pushed for one image. Keys are the stack output's, which promoted stacks read."""
+
+    imageName: pulumi.Output[str]
+    """Pushed reference, `<region>.ocir.io/<namespace>/<prefix>-<name>:<tag>`."""
+    repoDigest: pulumi.Output[str]
+    """`<repository>@sha256:...` of the pushed image: pin deployments to it."""
+    repositoryId: pulumi.Output[str]
+    """OCID of the repository."""
+    sourceRepoDigest: NotRequired[pulumi.Output[str]]
+    """For a promoted image, the source's `<repository>@sha256:...`."""
+
+
+class OcirProjectArgs(TypedDict):
     prefix: str
     """Project prefix; repositories are `<prefix>-<image name>` and the group may manage only those."""
     group_name: str
@@ -36,60 +71,123 @@ class OcirProjectArgs:
     tenancy_ocid: str
     """Tenancy OCID; the policy lives in its root compartment."""
     region: str
-    """Registry region key or identifier; the registry is `<region>.ocir.io`."""
+    """Registry region key or identifier (fra, eu-frankfurt-1); the registry is `<region>.ocir.io`."""
     user_ocid: pulumi.Input[str]
     """Push user; one auth token is created for it."""
-    images: Sequence[ImageSpec] = ()
-    """Images to build and push, each into its own repository; default none."""
-    identity_domain: str | None = None
+    images: NotRequired[list[ProjectImageArgs]]
+    """Images to build (or promote) and push, each into its own repository; default none."""
+    identity_domain: NotRequired[str]
     """Identity domain of the group; default the default domain."""
-    allow_list_repositories: bool = False
-    """Also let the group list every repository name; default False."""
-    compartment_ocid: str | None = None
+    allow_list_repositories: NotRequired[bool]
+    """Also let the group list every repository name; default false."""
+    compartment_ocid: NotRequired[str]
     """Compartment for the repositories; default the tenancy (root compartment)."""
-    tenancy_namespace: str | None = None
-    """Object Storage namespace; default None looks it up."""
-    user_name: str | None = None
-    """Push user's login name; default None looks it up."""
-    user_domain: str | None = None
+    tenancy_namespace: NotRequired[str]
+    """Object Storage namespace; default looks it up."""
+    user_name: NotRequired[str]
+    """Push user's login name; default looks it up."""
+    user_domain: NotRequired[str]
     """Login domain segment for federated or identity-domain users; default none."""
-    freeform_tags: Mapping[str, str] = field(default_factory=dict)
+    freeform_tags: NotRequired[dict[str, str]]
     """Free-form tags for the policy and the repositories; default none."""
-    token_rotation: str | None = None
-    """Auth-token rotation label; changing it rotates the token (create before delete); default None."""
-    protect: bool = False
+    token_rotation: NotRequired[str]
+    """Auth-token rotation label; changing it rotates the token (create before delete); default none."""
+    protect: NotRequired[bool]
     """Protect the policy and the repositories and retain the repositories on delete (production);
-    default False."""
-    promotion: Promotion | None = None
-    """Copy every image by digest from another stack (ocir:promoteFrom) instead of building; default
-    None builds."""
-    login_timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
+    default false."""
+    login_timeout_seconds: NotRequired[int]
     """How long `pulumi up` waits for the registry to accept a new auth token before the first push;
     default 120."""
 
-    @classmethod
-    def from_settings(cls, settings: Settings, freeform_tags: Mapping[str, str] | None = None) -> OcirProjectArgs:
-        return cls(
-            prefix=settings.prefix,
-            group_name=settings.group_name,
-            tenancy_ocid=settings.tenancy_ocid,
-            region=settings.region,
-            user_ocid=settings.user_ocid,
-            images=settings.images,
-            identity_domain=settings.identity_domain,
-            allow_list_repositories=settings.allow_list_repositories,
-            compartment_ocid=settings.compartment_ocid,
-            tenancy_namespace=settings.tenancy_namespace,
-            user_name=settings.user_name,
-            user_domain=settings.user_domain,
-            freeform_tags=dict(freeform_tags or {}),
-            protect=settings.production,
-            token_rotation=settings.token_rotation,
+
+def _check_image(args: OcirProjectArgs, index: int, image: ProjectImageArgs, problems: Problems) -> None:
+    path = f"images[{index}]."
+    problems.check(f"{path}name", image["name"], naming.check_image_name)
+    source = image.get("source_reference")
+    if source is not None:
+        promotion: PromotedImageArgs = {
+            "repository_url": "",
+            "tag": image["tag"],
+            "registry": _NO_LOGIN,
+            "source_reference": source,
+        }
+        if image.get("platform"):
+            promotion["platform"] = image.get("platform") or ""
+        check_promotion(promotion, problems, path)
+    else:
+        build = {"repository_url": "", "tag": image["tag"], "registry": _NO_LOGIN, **_build_fields(image)}
+        check_build(cast(ImageArgs, build), problems, path)
+    repository = problems.check(f"{path}name", args["prefix"], naming.repository_name, image["name"])
+    namespace, region = args.get("tenancy_namespace"), _region(args)
+    if repository and namespace and region:
+        problems.check(
+            f"{path}name", naming.registry_server(region), naming.image_reference, namespace, repository, image["tag"]
         )
 
 
+def check_project_args(args: OcirProjectArgs) -> None:
+    """Every rule on an OcirProject's arguments, or ArgumentError listing each broken one by its path
+    (`prefix`, `images[0].tag`, ...). OcirProject runs it before it registers anything."""
+    problems = Problems("OcirProjectArgs")
+    access: RepositoryAccessPolicyArgs = {
+        "tenancy_ocid": args["tenancy_ocid"],
+        "prefix": args["prefix"],
+        "group_name": args["group_name"],
+        "identity_domain": args.get("identity_domain") or "",
+    }
+    check_access_policy_args(access, problems)
+    problems.check("region", args["region"], resolve_region)
+    check_credentials_args(
+        {
+            "user_ocid": args["user_ocid"],
+            "registry_server": "",
+            "namespace": "",
+            "user_name": args.get("user_name") or "",
+            "user_domain": args.get("user_domain") or "",
+        },
+        problems,
+    )
+    if args.get("token_rotation"):
+        problems.check("token_rotation", args.get("token_rotation"), check_rotation)
+    if "login_timeout_seconds" in args:
+        problems.check("login_timeout_seconds", args["login_timeout_seconds"], check_timeout_seconds)
+    if args.get("compartment_ocid"):
+        problems.check("compartment_ocid", args.get("compartment_ocid"), naming.check_ocid, "compartment", "tenancy")
+    if args.get("tenancy_namespace"):
+        problems.check("tenancy_namespace", args.get("tenancy_namespace"), naming.check_namespace)
+    images = args.get("images") or []
+    if len(images) > MAX_IMAGES:
+        problems.add("images", f"lists {len(images)} images; OCI allows {MAX_IMAGES} repositories per region")
+    seen: dict[str, int] = {}
+    for index, image in enumerate(images):
+        _check_image(args, index, image, problems)
+        if image["name"] in seen:
+            problems.add(
+                f"images[{index}].name",
+                f"{image['name']!r} is the name of an earlier image too; image names must be unique",
+            )
+        seen.setdefault(image["name"], index)
+    problems.raise_any()
+
+
+_NO_LOGIN: RegistryAuthArgs = {"server": "", "username": "", "password": ""}
+_BUILD_FIELDS = ("context", "dockerfile", "build_args", "target", "platform")
+
+
+def _build_fields(image: ProjectImageArgs) -> dict[str, Any]:
+    return {field: image[field] for field in _BUILD_FIELDS if image.get(field) is not None}  # type: ignore[literal-required]
+
+
+def _region(args: OcirProjectArgs) -> str | None:
+    try:
+        return resolve_region(args["region"])[0]
+    except RegionError:
+        return None
+
+
 class OcirProject(pulumi.ComponentResource):
-    """The access policy, the push credentials and every image of one project."""
+    """Everything one project needs on OCIR: the IAM policy scoping its group to `<prefix>-*`, an auth token
+    for its push user, and per image a repository and the image built (or promoted) and pushed into it."""
 
     registry_server: pulumi.Output[str]
     """Registry host, `<region>.ocir.io`."""
@@ -98,130 +196,141 @@ class OcirProject(pulumi.ComponentResource):
     login_username: pulumi.Output[str]
     """Docker login user."""
     auth_token: pulumi.Output[str]
-    """Docker login password (secret)."""
+    """Docker login password, the auth token (secret)."""
     policy_id: pulumi.Output[str]
     """OCID of the access policy."""
-    policy_statements: list[str]
-    """The policy's statements."""
-    images: pulumi.Output[dict[str, dict[str, Any]]]
-    """Per image name: imageName, repoDigest and repositoryId."""
+    policy_statements: pulumi.Output[list[str]]
+    """The access policy's statements."""
+    images: pulumi.Output[dict[str, ProjectImageOutputs]]
+    """Per image name: imageName, repoDigest, repositoryId (and sourceRepoDigest when promoted)."""
 
     def __init__(self, name: str, args: OcirProjectArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        # Every argument is checked before the component registers, so bad arguments declare
-        # nothing; the children check the same rules again for callers who use them alone.
-        where = "OcirProjectArgs"
-        checked(f"{where}.prefix", args.prefix, naming.check_prefix)
-        checked(f"{where}.group_name", args.group_name, check_group_name)
-        if args.identity_domain:
-            checked(f"{where}.identity_domain", args.identity_domain, check_domain_name)
-        region, _ = checked(f"{where}.region", args.region, resolve_region)
-        if isinstance(args.user_ocid, str):
-            checked(f"{where}.user_ocid", args.user_ocid, naming.check_ocid, "user")
-        if args.user_name:
-            checked(f"{where}.user_name", args.user_name, naming.check_user_name)
-        if args.user_domain:
-            checked(f"{where}.user_domain", args.user_domain, naming.check_user_domain)
-        if args.token_rotation:
-            checked(f"{where}.token_rotation", args.token_rotation, check_rotation)
-        checked(f"{where}.login_timeout_seconds", args.login_timeout_seconds, check_timeout_seconds)
-        for image in args.images:
-            checked(f"{where}.images", image.name, naming.check_image_name)
-            checked(f"{where}.images", image.tag, naming.check_tag)
-        checked(f"{where}.tenancy_ocid", args.tenancy_ocid, naming.check_ocid, "tenancy")
-        if args.compartment_ocid:
-            checked(f"{where}.compartment_ocid", args.compartment_ocid, naming.check_ocid, "compartment", "tenancy")
-        if args.tenancy_namespace:
-            checked(f"{where}.tenancy_namespace", args.tenancy_namespace, naming.check_namespace)
-        names = [image.name for image in args.images]
-        if len(set(names)) != len(names):
-            raise ValueError(f"{where}.images: image names must be unique, got {names}")
-        repositories = {
-            image.name: checked(f"{where}.images", args.prefix, naming.repository_name, image.name)
-            for image in args.images
-        }
+        if not checks_skipped():
+            check_project_args(args)
         super().__init__("ocir:index:OcirProject", name, None, opts)
+        # Every argument was checked above, as OcirProject's own: the children do not check again.
+        with trusted():
+            self._declare(name, args)
 
+    def _declare(self, name: str, args: OcirProjectArgs) -> None:
+        prefix = args["prefix"]
+        region = _region(args)
+        if region is None:  # only when a caller skipped the checks
+            raise ArgumentError("OcirProjectArgs", [("region", f"is not an OCI region: {args['region']!r}")])
         server = naming.registry_server(region)
-        namespace: pulumi.Input[str]
-        if args.tenancy_namespace:
-            namespace = args.tenancy_namespace
-        else:
-            namespace = objectstorage.get_namespace_output(
-                compartment_id=args.tenancy_ocid, opts=pulumi.InvokeOutputOptions(parent=self)
+        namespace: pulumi.Input[str] = (
+            args.get("tenancy_namespace")
+            or objectstorage.get_namespace_output(
+                compartment_id=args["tenancy_ocid"], opts=pulumi.InvokeOutputOptions(parent=self)
             ).namespace
+        )
+        tags = dict(args.get("freeform_tags") or {})
+        protect = bool(args.get("protect"))
+        child = pulumi.ResourceOptions(parent=self)
 
         access = RepositoryAccessPolicy(
             f"{name}-access",
-            RepositoryAccessPolicyArgs(
-                tenancy_ocid=args.tenancy_ocid,
-                prefix=args.prefix,
-                group_name=args.group_name,
-                identity_domain=args.identity_domain,
-                allow_list_repositories=args.allow_list_repositories,
-                freeform_tags=args.freeform_tags,
-                protect=args.protect,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+            {
+                "tenancy_ocid": args["tenancy_ocid"],
+                "prefix": prefix,
+                "group_name": args["group_name"],
+                "identity_domain": args.get("identity_domain") or "",
+                "allow_list_repositories": bool(args.get("allow_list_repositories")),
+                "freeform_tags": tags,
+                "protect": protect,
+            },
+            child,
         )
         credentials = RegistryCredentials(
             f"{name}-credentials",
-            RegistryCredentialsArgs(
-                user_ocid=args.user_ocid,
-                registry_server=server,
-                namespace=namespace,
-                user_name=args.user_name,
-                user_domain=args.user_domain,
-                description=token_description(args.prefix, args.token_rotation),
-                rotation=args.token_rotation,
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+            {
+                "user_ocid": args["user_ocid"],
+                "registry_server": server,
+                "namespace": namespace,
+                "user_name": args.get("user_name") or "",
+                "user_domain": args.get("user_domain") or "",
+                "description": token_description(prefix, args.get("token_rotation")),
+                "rotation": args.get("token_rotation") or "",
+            },
+            child,
         )
+        login: RegistryAuthArgs = {
+            "server": server,
+            "username": credentials.username,
+            "password": credentials.password,
+        }
 
+        images = args.get("images") or []
         push_after: list[pulumi.Resource] = [access]
-        if args.images:
+        if images:
             # A new auth token can take a minute to work: the pushes wait until the registry
             # accepts it (again after every rotation) instead of failing with 401.
             push_after.append(
                 RegistryLoginCheck(
                     f"{name}-login-check",
                     RegistryLoginCheckArgs(
-                        server=server,
-                        username=credentials.username,
-                        password=credentials.password,
+                        registry=login,
                         token_id=credentials.auth_token_id,
-                        timeout_seconds=args.login_timeout_seconds,
+                        timeout_seconds=args.get("login_timeout_seconds", DEFAULT_TIMEOUT_SECONDS),
                     ),
-                    opts=pulumi.ResourceOptions(parent=self),
+                    child,
                 )
             )
 
-        built: dict[str, RepositoryImage | PromotedImage] = {}
-        for image in args.images:
-            built[image.name] = image_component(args.promotion, image.name)(
-                f"{name}-{image.name}",
-                RepositoryImageArgs(
-                    compartment_ocid=args.compartment_ocid or args.tenancy_ocid,
-                    repository_name=repositories[image.name],
-                    tag=image.tag,
-                    registry_server=server,
-                    namespace=namespace,
-                    username=credentials.username,
-                    password=credentials.password,
-                    context=image.context,
-                    dockerfile=image.dockerfile,
-                    build_args=image.build_args,
-                    target=image.target,
-                    platform=image.platform,
-                    public=image.public,
-                    immutable=image.immutable,
-                    freeform_tags=args.freeform_tags,
-                    protect=args.protect,
-                    # A push user who is a member of the group gets its rights from the policy,
-                    # and the token must be accepted by the registry.
-                    push_after=push_after,
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
+        outputs: dict[str, dict[str, Any]] = {}
+        for image in images:
+            image_name = f"{name}-{image['name']}"
+            source = image.get("source_reference")
+            repository_tags: dict[str, pulumi.Input[str]] = dict(tags)
+            if source is not None and image.get("promoted_from"):
+                # OCI tag values are at most 256 characters. The tag waits for the source reference: if
+                # the source lacks the image, this repository is never declared (rather than created empty).
+                label = (image.get("promoted_from") or "")[:256]
+                repository_tags["promoted-from"] = pulumi.Output.all(source, label).apply(lambda parts: str(parts[1]))
+            repository = Repository(
+                image_name,
+                {
+                    "compartment_ocid": args.get("compartment_ocid") or args["tenancy_ocid"],
+                    "repository_name": naming.repository_name(prefix, image["name"]),
+                    "registry_server": server,
+                    "namespace": namespace,
+                    "public": bool(image.get("public")),
+                    "immutable": bool(image.get("immutable")),
+                    "freeform_tags": repository_tags,
+                    "protect": protect,
+                },
+                child,
             )
+            # A push user who is a member of the group gets its rights from the policy, and the token must
+            # be accepted by the registry: the push waits for both.
+            pushing = pulumi.ResourceOptions(parent=self, depends_on=push_after)
+            pushed: Image | PromotedImage
+            if source is not None:
+                pushed = PromotedImage(
+                    image_name,
+                    {
+                        "repository_url": repository.repository_url,
+                        "tag": image["tag"],
+                        "registry": login,
+                        "source_reference": source,
+                        **({"platform": image["platform"]} if image.get("platform") else {}),  # type: ignore[typeddict-item]
+                    },
+                    pushing,
+                )
+            else:
+                build = {"context": DEFAULT_CONTEXT, **_build_fields(image)}
+                pushed = Image(
+                    image_name,
+                    {"repository_url": repository.repository_url, "tag": image["tag"], "registry": login, **build},  # type: ignore[typeddict-item]
+                    pushing,
+                )
+            outputs[image["name"]] = {
+                "imageName": pushed.image_name,
+                "repoDigest": pushed.repo_digest,
+                "repositoryId": repository.repository_id,
+            }
+            if isinstance(pushed, PromotedImage):
+                outputs[image["name"]]["sourceRepoDigest"] = pushed.source_repo_digest
 
         self.registry_server = pulumi.Output.from_input(server)
         self.namespace = pulumi.Output.from_input(namespace)
@@ -229,18 +338,7 @@ class OcirProject(pulumi.ComponentResource):
         self.auth_token = credentials.password
         self.policy_id = access.policy_id
         self.policy_statements = access.statements
-        images: dict[str, dict[str, Any]] = {
-            image_name: {
-                "imageName": component.image_name,
-                "repoDigest": component.repo_digest,
-                "repositoryId": component.repository_id,
-            }
-            for image_name, component in built.items()
-        }
-        for image_name, component in built.items():
-            if isinstance(component, PromotedImage):
-                images[image_name]["sourceRepoDigest"] = component.source_repo_digest
-        self.images = pulumi.Output.from_input(images)
+        self.images = pulumi.Output.from_input(outputs)  # type: ignore[arg-type]
         self.register_outputs(
             {
                 "registryServer": self.registry_server,
@@ -248,6 +346,7 @@ class OcirProject(pulumi.ComponentResource):
                 "loginUsername": self.login_username,
                 "authToken": self.auth_token,
                 "policyId": self.policy_id,
+                "policyStatements": self.policy_statements,
                 "images": self.images,
             }
         )

@@ -17,7 +17,8 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from ._args import checked
+from ._args import Problems, checks_skipped
+from .credentials import RegistryAuthArgs
 
 DEFAULT_TIMEOUT_SECONDS = 120
 """How long to wait in all: OCI documents up to a minute for a new token, twice that is the bound."""
@@ -255,12 +256,9 @@ wait_for_login = _impl.wait_for_login
 
 @dataclass
 class RegistryLoginCheckArgs:
-    server: pulumi.Input[str]
-    """Registry host[:port], e.g. fra.ocir.io."""
-    username: pulumi.Input[str]
-    """Docker login user, `<namespace>/<user>` for OCIR."""
-    password: pulumi.Input[str]
-    """Docker login password (the auth token); passed on as a secret and never stored in outputs."""
+    registry: RegistryAuthArgs
+    """The login to check: server (host[:port], e.g. fra.ocir.io), username and password (the auth token,
+    passed on as a secret and never stored in outputs)."""
     token_id: pulumi.Input[str] | None = None
     """OCID of the auth token: a new one (rotation) runs the check again; default None."""
     timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
@@ -281,14 +279,17 @@ class RegistryLoginCheck(Resource, module="ocir", name="RegistryLoginCheck"):
     """Seconds from the first attempt to acceptance."""
 
     def __init__(self, name: str, args: RegistryLoginCheckArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        checked("RegistryLoginCheckArgs.timeout_seconds", args.timeout_seconds, check_timeout_seconds)
+        if not checks_skipped():
+            problems = Problems("RegistryLoginCheckArgs")
+            problems.check("timeout_seconds", args.timeout_seconds, check_timeout_seconds)
+            problems.raise_any()
         super().__init__(
             RegistryLoginCheckProvider(),
             name,
             {
-                "server": args.server,
-                "username": args.username,
-                "password": pulumi.Output.secret(args.password),
+                "server": args.registry["server"],
+                "username": args.registry["username"],
+                "password": pulumi.Output.secret(args.registry["password"]),
                 "tokenId": args.token_id,
                 "timeoutSeconds": args.timeout_seconds,
                 "insecure": args.insecure,
@@ -296,5 +297,5 @@ class RegistryLoginCheck(Resource, module="ocir", name="RegistryLoginCheck"):
                 "attempts": None,
                 "waitedSeconds": None,
             },
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["password"])),
+            opts,
         )

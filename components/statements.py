@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 
-from .naming import check_prefix
-
 # Names OCI accepts unquoted after `group` in the default identity domain.
 _PLAIN_GROUP = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 # Group and identity-domain display names: letters, digits, spaces and . _ - @ (no quotes,
@@ -58,10 +56,11 @@ def check_domain_name(name: str) -> str:
 
 
 def group_subject(group_name: str, identity_domain: str | None = None) -> str:
-    """The policy subject for a group: ``group G``, ``group 'G H'`` or ``group 'D'/'G'``."""
-    check_group_name(group_name)
+    """The policy subject for a group: ``group G``, ``group 'G H'`` or ``group 'D'/'G'``.
+
+    The names must have passed check_group_name and check_domain_name (the callers' argument checks).
+    """
     if identity_domain:
-        check_domain_name(identity_domain)
         return f"group '{identity_domain}'/'{group_name}'"
     if _PLAIN_GROUP.match(group_name) and group_name.lower() not in _SUBJECT_KEYWORDS:
         return f"group {group_name}"
@@ -69,8 +68,10 @@ def group_subject(group_name: str, identity_domain: str | None = None) -> str:
 
 
 def manage_statement(subject: str, prefix: str) -> str:
-    """Lets the group manage only the repositories whose names start with ``<prefix>-``."""
-    check_prefix(prefix)
+    """Lets the group manage only the repositories whose names start with ``<prefix>-``.
+
+    The prefix must have passed naming.check_prefix: no '/', '*' or quote can end the pattern early.
+    """
     return f"allow {subject} to manage repos in tenancy where target.repo.name = /{prefix}-*/"
 
 

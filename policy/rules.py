@@ -26,8 +26,8 @@ from pulumi_policy import (
 )
 
 from components import naming
-from components.config import ConfigError, Settings, parse_settings
 from components.statements import LIST_OPERATIONS
+from stackconfig import ConfigError, Settings, parse_settings
 
 POLICY = "oci:Identity/policy:Policy"
 REPOSITORY = "oci:Artifacts/containerRepository:ContainerRepository"

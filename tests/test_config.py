@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.config import ConfigError, ImageSpec, parse_settings
+from stackconfig import ConfigError, ImageSpec, parse_settings
 from tests.conftest import COMPARTMENT, TENANCY, USER, valid_config
 from tools.harness import PROJECT_DIR, encode_config, run_program
 
@@ -64,7 +64,7 @@ def test_full_config_is_read_field_by_field() -> None:
     assert settings.identity_domain == "acme-prod"
     assert settings.allow_list_repositories is True
     assert settings.compartment_ocid == COMPARTMENT
-    assert (settings.region, settings.region_identifier) == ("eu-frankfurt-1", "eu-frankfurt-1")
+    assert settings.region == "eu-frankfurt-1"
     assert (settings.tenancy_namespace, settings.user_name, settings.user_domain) == (
         "axaxnpcrorw5",
         "jane@example.com",

@@ -64,12 +64,13 @@ def test_added_and_removed_resources_and_changed_inputs() -> None:
     changes = {(c.kind, c.type, c.name) for c in diff_plans(one, two)}
     assert ("added", "oci:Artifacts/containerRepository:ContainerRepository", "p-test-web-repository") in changes
     assert ("added", "docker:index/image:Image", "p-test-web-image") in changes
-    assert ("added", "ocir:index:RepositoryImage", "p-test-web") in changes
+    assert ("added", "ocir:index:Repository", "p-test-web") in changes
+    assert ("added", "ocir:index:Image", "p-test-web") in changes
     assert ("changed", "docker:index/image:Image", "p-test-api-image") in changes
     markdown = render_markdown(one, two)
     assert "- `inputs.imageName`: `fra.ocir.io/<tenancy-namespace>/p-test-api:1.0` → " in markdown
     assert "`fra.ocir.io/<tenancy-namespace>/p-test-api:1.1`" in markdown
-    assert "**3 to add, " in markdown
+    assert "**4 to add, " in markdown
     back = {(c.kind, c.name) for c in diff_plans(two, one)}
     assert {("removed", "p-test-web"), ("removed", "p-test-web-repository"), ("removed", "p-test-web-image")} <= back
 

@@ -6,11 +6,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 import yaml
 
-from components.config import ConfigError, parse_settings
-from components.promotion import source_reference
+from stackconfig import ConfigError, parse_settings
+from stackconfig.promotion import source_reference
 from tests.conftest import TOKEN, valid_config
 from tools import plan
 from tools.harness import (
@@ -78,7 +79,8 @@ def test_a_promoted_prod_builds_nothing_and_copies_devs_exact_digest() -> None:
     assert pushed.plain["triggers"] == {"sourceRepoDigest": dev_digest}
     assert pushed.plain["keepRemotely"] is True
     repository = one(prod, REPOSITORY)
-    assert {repository.urn, tagged.urn, one(prod, "oci:Identity/policy:Policy").urn} <= set(pushed.dependencies)
+    assert {tagged.urn, one(prod, "oci:Identity/policy:Policy").urn} <= set(pushed.dependencies)
+    assert repository.urn in tagged.dependencies  # the tag names the repository: it waits for it
     assert repository.plain["displayName"] == "p-oraas-prd-simple-api"
     assert repository.plain["isImmutable"] is True
     assert repository.plain["freeformTags"]["promoted-from"] == SOURCE
@@ -96,7 +98,7 @@ def test_the_pull_uses_devs_credentials_and_the_push_prods_and_both_stay_secret(
     assert provider.secret_inputs == ["registryAuth"]
     pulled, pushed = one(prod, REMOTE_IMAGE), one(prod, REGISTRY_IMAGE)
     assert pulled.provider.startswith(provider.urn)  # the pull goes through dev's login ...
-    assert pushed.provider == ""  # ... the push does not: it carries prod's own credentials
+    # ... the push carries prod's own credentials (auth_config overrides the provider's login)
     assert TOKEN in provider.plain["registryAuth"]
     assert '"username": "exampletenancyns/oraas-dev-ci"' in provider.plain["registryAuth"]
     assert pushed.plain["authConfig"] == {
@@ -110,15 +112,20 @@ def test_the_pull_uses_devs_credentials_and_the_push_prods_and_both_stay_secret(
     assert prod.outputs["authToken"].secret
 
 
-def test_switching_to_promotion_keeps_the_repository() -> None:
+def test_switching_between_building_and_promoting_keeps_the_repository_both_ways() -> None:
     built = run_stack("prod")
     promoted = promoted_prod()
-    assert one(built, REPOSITORY).name == one(promoted, REPOSITORY).name
-    (component,) = [r for r in promoted.resources if r.type == "ocir:index:PromotedImage"]
-    built_component = next(r for r in built.resources if r.type == "ocir:index:RepositoryImage")
-    assert component.name == built_component.name
-    # The alias to the built component's type carries the repository's old URN over.
-    assert [alias["spec"]["type"] for alias in component.aliases] == ["ocir:index:RepositoryImage"]
+    # The repository is its own component, the same in both: only the image component changes.
+    assert one(built, REPOSITORY).urn == one(promoted, REPOSITORY).urn
+    assert one(built, REPOSITORY).parent == one(promoted, REPOSITORY).parent
+    assert one(built, REPOSITORY).inputs == {
+        **one(promoted, REPOSITORY).inputs,
+        "freeformTags": built.one(REPOSITORY).inputs["freeformTags"],
+    }
+    assert {r.type for r in built.resources} - {r.type for r in promoted.resources} == {"ocir:index:Image", IMAGE}
+    # Back and forth, every URN the other mode held for the repository is kept.
+    assert one(built, REPOSITORY).urn in promoted.kept_urns()
+    assert one(promoted, REPOSITORY).urn in built.kept_urns()
 
 
 def test_an_image_missing_from_the_source_stack_is_a_clear_error() -> None:
@@ -145,9 +152,10 @@ def test_source_reference_rules() -> None:
     assert source_reference({"api": {"repoDigest": good}}, "api", SOURCE) == good
     cases: list[Any] = [None, [], {"web": {"repoDigest": good}}, {"api": {"repoDigest": "x@sha256:short"}}]
     for images in cases:
-        with pytest.raises(ConfigError) as caught:
+        with pytest.raises(pulumi.RunError) as caught:
             source_reference(images, "api", SOURCE)
-        assert caught.value.keys == ["ocir:promoteFrom"]
+        assert str(caught.value).startswith("ocir:promoteFrom: stack organization/ocir/dev")
+        assert "\n" not in str(caught.value)
 
 
 @pytest.mark.parametrize("value", ["dev", "ocir/dev", "acme/ocir/dev/extra", "acme/ocir/", "a b/ocir/dev", "/ocir/dev"])

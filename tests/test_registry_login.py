@@ -406,7 +406,8 @@ def test_the_push_waits_for_the_login_check_which_waits_for_the_token(run: Calla
     assert check.plain["timeoutSeconds"] == 120
     assert check.plain["insecure"] is False
     assert is_secret(check.inputs["password"])
-    assert check.additional_secret_outputs == ["password"]
+    # The provider never returns the password (create and read leave it out), so no output needs hiding.
+    assert check.additional_secret_outputs == []
     for image in result.of_type(IMAGE):
         assert check.urn in image.dependencies
 
@@ -425,6 +426,8 @@ def test_a_project_without_images_declares_no_login_check(run: Callable[..., Sta
 @pytest.mark.parametrize("seconds", [0, 901])
 def test_the_timeout_is_bounded(seconds: int) -> None:
     # Checked before anything registers, so no Pulumi runtime is needed to see it.
-    args = RegistryLoginCheckArgs(server="fra.ocir.io", username=USER, password="x", timeout_seconds=seconds)
+    args = RegistryLoginCheckArgs(
+        registry={"server": "fra.ocir.io", "username": USER, "password": "x"}, timeout_seconds=seconds
+    )
     with pytest.raises(ValueError, match=f"RegistryLoginCheckArgs.timeout_seconds: must be 1 to 900, got {seconds}"):
         RegistryLoginCheck("check", args)

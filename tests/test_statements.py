@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.statements import group_subject, policy_statements
+from components.naming import check_prefix
+from components.statements import check_domain_name, check_group_name, group_subject, policy_statements
 
 MANAGE = "allow group {subject} to manage repos in tenancy where target.repo.name = /{prefix}-*/"
 LIST = (
@@ -62,7 +63,7 @@ def test_group_subject_quotes_domains_and_names_that_need_it(group: str, domain:
 )
 def test_group_names_that_could_end_the_subject_are_refused(group: str) -> None:
     with pytest.raises(ValueError, match="IAM group name"):
-        policy_statements("p-oraas", group)
+        check_group_name(group)
 
 
 @pytest.mark.parametrize(
@@ -75,7 +76,7 @@ def test_group_names_that_could_end_the_subject_are_refused(group: str) -> None:
 )
 def test_a_group_phrase_with_policy_words_is_refused(group: str, words: str) -> None:
     with pytest.raises(ValueError, match=f"policy words \\({words}\\)"):
-        policy_statements("p-x", group)
+        check_group_name(group)
 
 
 def test_single_words_and_ordinary_phrases_are_names() -> None:
@@ -90,10 +91,10 @@ def test_single_words_and_ordinary_phrases_are_names() -> None:
 )
 def test_prefixes_that_could_widen_the_pattern_are_refused(prefix: str) -> None:
     with pytest.raises(ValueError, match="lower-case letters and digits"):
-        policy_statements(prefix, "devs")
+        check_prefix(prefix)
 
 
 @pytest.mark.parametrize("domain", ["acme'", "acme/x", "a,b", "acme*"])
 def test_bad_identity_domains_are_refused(domain: str) -> None:
     with pytest.raises(ValueError, match="identity domain name"):
-        policy_statements("p-x", "devs", domain)
+        check_domain_name(domain)

@@ -11,10 +11,9 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components.config import ImageSpec
-from components.project import OcirProject, OcirProjectArgs
+from components import OcirProject, ProjectImageArgs
 from tests.conftest import TENANCY, USER
-from tools.harness import POLICY, REPOSITORY, OcirMocks, StackRun, evaluate, run_stack, stack_names
+from tools.harness import IMAGE, POLICY, REPOSITORY, OcirMocks, StackRun, evaluate, run_stack, stack_names
 from tools.urns import recorded
 
 
@@ -34,25 +33,65 @@ def test_every_declared_urn_is_recorded(stack: str) -> None:
     assert missing == [], "new resources: run python -m tools.urns --update and commit tests/urns"
 
 
-def _project(name: str, aliases: list[pulumi.Alias] | None = None) -> StackRun:
+SOURCE_DIGEST = "fra.ocir.io/ns/p-dev-api@sha256:" + "d" * 64
+
+
+def _project(name: str, aliases: list[pulumi.Alias] | None = None, promoted: bool = False) -> StackRun:
+    image: ProjectImageArgs = {"name": "api", "tag": "1.0"}
+    if promoted:
+        image["source_reference"] = SOURCE_DIGEST
+
     def program() -> None:
         OcirProject(
             name,
-            OcirProjectArgs(
-                prefix="p-test",
-                group_name="devs",
-                tenancy_ocid=TENANCY,
-                region="fra",
-                user_ocid=USER,
-                tenancy_namespace="ns",
-                user_name="ci",
-                images=[ImageSpec(name="api", tag="1.0")],
-                protect=True,
-            ),
+            {
+                "prefix": "p-test",
+                "group_name": "devs",
+                "tenancy_ocid": TENANCY,
+                "region": "fra",
+                "user_ocid": USER,
+                "tenancy_namespace": "ns",
+                "user_name": "ci",
+                "images": [image],
+                "protect": True,
+            },
             opts=pulumi.ResourceOptions(aliases=aliases),
         )
 
     return evaluate(program, mocks=OcirMocks())
+
+
+@pytest.mark.parametrize(("before", "after"), [(False, True), (True, False)], ids=["build->promote", "promote->build"])
+def test_switching_an_image_between_built_and_promoted_keeps_its_repository(before: bool, after: bool) -> None:
+    old, new = _project("p-test", promoted=before), _project("p-test", promoted=after)
+    # Same URN: the repository is not a child of the image component, so nothing moves.
+    assert old.one(REPOSITORY).urn == new.one(REPOSITORY).urn
+    assert old.one(POLICY).urn == new.one(POLICY).urn
+
+
+# What version 0.1 declared: the repository inside the image component (RepositoryImage when built,
+# PromotedImage when promoted). A stack deployed then keeps its repository after the upgrade.
+V01_REPOSITORY = (
+    "urn:pulumi:test::ocir::ocir:index:OcirProject$ocir:index:{type}"
+    "$oci:Artifacts/containerRepository:ContainerRepository::p-test-api-repository"
+)
+
+
+@pytest.mark.parametrize("promoted", [False, True], ids=["built", "promoted"])
+@pytest.mark.parametrize("former", ["RepositoryImage", "PromotedImage"])
+def test_repositories_of_the_former_layout_are_aliased_in_either_mode(former: str, promoted: bool) -> None:
+    run = _project("p-test", promoted=promoted)
+    assert V01_REPOSITORY.format(type=former) in run.alias_urns(run.one(REPOSITORY))
+
+
+def test_the_built_image_keeps_its_former_urn() -> None:
+    run = _project("p-test")
+    image = run.one(IMAGE)
+    former = (
+        "urn:pulumi:test::ocir::ocir:index:OcirProject$ocir:index:RepositoryImage"
+        "$docker:index/image:Image::p-test-api-image"
+    )
+    assert former in run.alias_urns(image)
 
 
 def test_renaming_the_component_with_an_alias_keeps_every_child() -> None:

@@ -1,0 +1,75 @@
+"""The program's config keys (`ocir:*`), as Pulumi.yaml declares them, and how component argument paths
+map back to them (so an error raised by a component check names the key the user wrote)."""
+
+import re
+from dataclasses import dataclass
+
+NAMESPACE = "ocir"
+
+
+@dataclass(frozen=True)
+class Key:
+    """One project config key."""
+
+    name: str
+    description: str
+    required: bool = False
+
+
+KEYS: tuple[Key, ...] = (
+    Key("prefix", "Project prefix; every repository is named <prefix>-<image name>.", required=True),
+    Key("groupName", "IAM group allowed to manage the project's repositories.", required=True),
+    Key("identityDomain", "Identity domain of the group; empty for the default domain."),
+    Key("allowListRepositories", "Also let the group list every repository name in the tenancy."),
+    Key("tenancyOcid", "Tenancy OCID; the policy lives in its root compartment.", required=True),
+    Key("compartmentOcid", "Compartment for the repositories; empty for the tenancy."),
+    Key("region", "Registry region key or identifier; the registry is <region>.ocir.io.", required=True),
+    Key("tenancyNamespace", "Tenancy Object Storage namespace; empty to look it up."),
+    Key("userOcid", "Push user; the stack creates one auth token for it.", required=True),
+    Key("userName", "Push user's login name; empty to look it up."),
+    Key(
+        "userDomain",
+        "Login domain segment (oracleidentitycloudservice or an identity domain); empty for none.",
+    ),
+    Key("images", "Images to build and push: name, tag, context, dockerfile, ..."),
+    Key(
+        "tokenRotation",
+        "Rotation label of the auth token; change it to rotate (new token first, then the old one deleted).",
+    ),
+    Key(
+        "production",
+        "Production stack: protect the policy and repositories, retain repositories on delete, "
+        "immutable repositories and no `latest` tag.",
+    ),
+    Key(
+        "promoteFrom",
+        "Fully qualified stack (<organization>/<project>/<stack>) whose pushed images this stack copies by "
+        "digest instead of building; empty to build.",
+    ),
+)
+KEYS_BY_NAME = {key.name: key for key in KEYS}
+IMAGE_FIELDS = ("name", "tag", "context", "dockerfile", "buildArgs", "target", "platform", "public", "immutable")
+
+
+def full(name: str) -> str:
+    return f"{NAMESPACE}:{name}"
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(word.title() for word in rest)
+
+
+# OcirProjectArgs fields whose config key is not simply their camelCase name.
+_ARG_KEYS = {"token_rotation": "tokenRotation", "protect": "production"}
+_IMAGE_PATH = re.compile(r"^images\[(?P<index>\d+)\]\.(?P<field>[a-z_]+)(?P<rest>.*)$")
+
+
+def key_of(path: str, image_indexes: list[int]) -> str:
+    """The config key for an OcirProjectArgs path: `images[1].build_args.X` -> `ocir:images[3].buildArgs.X`
+    when the second image the args hold is the fourth entry of ocir:images."""
+    match = _IMAGE_PATH.match(path)
+    if match:
+        index = image_indexes[int(match["index"])]
+        return f"{full('images')}[{index}].{_camel(match['field'])}{match['rest']}"
+    return full(_ARG_KEYS.get(path, _camel(path)))

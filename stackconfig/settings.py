@@ -1,0 +1,215 @@
+"""A stack's `ocir:*` config, read and checked, and turned into OcirProject's arguments.
+
+``parse_settings`` takes the config exactly as the Pulumi CLI hands it to a program (full keys such
+as ``ocir:prefix``, every value a string, structured values as JSON) and either returns ``Settings``
+or raises ``ConfigError`` listing every problem, one line per key, each line starting with the key.
+This module checks what only a stack file can get wrong (unknown keys, types, paths, production's
+rules, the provider's region); the rules on the values are the components' own
+(``check_project_args``), run here once with their paths mapped back to keys.
+"""
+
+import contextlib
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from components import naming
+from components._args import ArgumentError
+from components.project import OcirProjectArgs, check_project_args
+from components.regions import RegionError, resolve_region
+
+from .errors import ConfigError, Problems
+from .images import ImageSpec, boolean, parse_images
+from .keys import KEYS, KEYS_BY_NAME, full, key_of
+
+# Pulumi's stack name rules: organization names are letters, digits, '-' and '_'; project and stack
+# names add '.'. The name must be fully qualified so that it means the same stack on every backend.
+_STACK_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A validated stack configuration."""
+
+    prefix: str
+    group_name: str
+    tenancy_ocid: str
+    compartment_ocid: str
+    region: str
+    user_ocid: str
+    identity_domain: str | None = None
+    allow_list_repositories: bool = False
+    tenancy_namespace: str | None = None
+    user_name: str | None = None
+    user_domain: str | None = None
+    images: tuple[ImageSpec, ...] = ()
+    production: bool = False
+    token_rotation: str | None = None
+    promote_from: str | None = None
+    """Fully qualified stack whose images are promoted (copied by digest) instead of built; None builds."""
+
+    @property
+    def registry_server(self) -> str:
+        return naming.registry_server(self.region)
+
+    def project_args(self, freeform_tags: Mapping[str, str] | None = None) -> OcirProjectArgs:
+        """OcirProject's arguments for this stack (promotion sources are added by the program)."""
+        args: OcirProjectArgs = {
+            "prefix": self.prefix,
+            "group_name": self.group_name,
+            "tenancy_ocid": self.tenancy_ocid,
+            "region": self.region,
+            "user_ocid": self.user_ocid,
+            "images": [image.args() for image in self.images],
+            "allow_list_repositories": self.allow_list_repositories,
+            "compartment_ocid": self.compartment_ocid,
+            "protect": self.production,
+        }
+        optional = {
+            "identity_domain": self.identity_domain,
+            "tenancy_namespace": self.tenancy_namespace,
+            "user_name": self.user_name,
+            "user_domain": self.user_domain,
+            "token_rotation": self.token_rotation,
+        }
+        args.update({name: value for name, value in optional.items() if value})  # type: ignore[typeddict-item]
+        if freeform_tags:
+            args["freeform_tags"] = dict(freeform_tags)
+        return args
+
+
+def check_stack_reference(value: str) -> str:
+    if not _STACK_REFERENCE.match(value) or len(value) > 300:
+        raise ValueError(
+            "must name a stack fully qualified as <organization>/<project>/<stack> (letters, digits, "
+            "'-', '_' and '.'; 'organization' for self-managed backends), e.g. acme/ocir/dev; "
+            f"got {value!r}"
+        )
+    return value
+
+
+def _string(raw: Mapping[str, Any], name: str, problems: Problems) -> str | None:
+    """The key's string value; None when unset or empty (its default), or when required and missing."""
+    value = raw.get(full(name))
+    key = KEYS_BY_NAME[name]
+    if value is not None and not isinstance(value, str):
+        problems.add(full(name), f"must be a string, got {type(value).__name__}")
+        return None
+    if value is None or value == "":
+        if key.required:
+            problems.add(full(name), f"is required ({key.description})")
+        return None
+    return value
+
+
+def _provider_region_problem(region: str, provider_region: Any) -> str | None:
+    """ocir:region and oci:region must name one region: repositories are created where the provider is."""
+    if not isinstance(provider_region, str) or not provider_region:
+        return None
+    try:
+        registry_region, identifier = resolve_region(region)
+    except RegionError:
+        return None  # the region's own rule reports it
+    try:
+        _, provider_identifier = resolve_region(provider_region)
+    except RegionError:
+        provider_identifier = provider_region.lower()
+    if provider_identifier == identifier:
+        return None
+    return (
+        f"{region} is {identifier} but the oci provider is set to {provider_region} (oci:region): repositories "
+        f"would be created in {provider_identifier} while images are pushed to "
+        f"{naming.registry_server(registry_region)}; set both to the same region"
+    )
+
+
+def parse_settings(raw: Mapping[str, Any], *, project_dir: Path | None = None) -> Settings:
+    """Check a stack's config (full keys, CLI string values) and return its settings.
+
+    ``project_dir`` is where image contexts and Dockerfiles must exist; None skips that check.
+    Raises ConfigError naming every bad key.
+    """
+    problems = Problems()
+    known = {full(key.name) for key in KEYS}
+    for key in sorted(k for k in raw if k.startswith("ocir:") and k not in known):
+        hint = difflib.get_close_matches(key, sorted(known), n=1)
+        suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+        problems.add(key, f"unknown key{suggestion}; this project reads {', '.join(sorted(known))}")
+
+    values = {key.name: _string(raw, key.name, problems) for key in KEYS if key.name not in _NOT_STRINGS}
+    allow_list = boolean(raw.get(full("allowListRepositories")), full("allowListRepositories"), problems)
+    production = boolean(raw.get(full("production")), full("production"), problems)
+    promote_from = values["promoteFrom"]
+    if promote_from is not None:
+        try:
+            check_stack_reference(promote_from)
+        except ValueError as error:
+            problems.add(full("promoteFrom"), str(error))
+    images = parse_images(raw.get(full("images")), project_dir, problems, production)
+    region = values["region"]
+    if region is not None and (mismatch := _provider_region_problem(region, raw.get("oci:region"))):
+        problems.add(full("region"), mismatch)
+    if any(values[key.name] is None for key in KEYS if key.required):
+        raise ConfigError(sorted(problems.items, key=_key_order))
+
+    region_value = values["region"] or ""
+    with contextlib.suppress(RegionError):  # check_project_args names a bad region
+        region_value = resolve_region(region_value)[0]
+    tenancy = values["tenancyOcid"] or ""
+    settings = Settings(
+        prefix=values["prefix"] or "",
+        group_name=values["groupName"] or "",
+        identity_domain=values["identityDomain"],
+        allow_list_repositories=allow_list,
+        tenancy_ocid=tenancy,
+        compartment_ocid=values["compartmentOcid"] or tenancy,
+        region=region_value,
+        tenancy_namespace=values["tenancyNamespace"],
+        user_ocid=values["userOcid"] or "",
+        user_name=values["userName"],
+        user_domain=values["userDomain"],
+        images=images,
+        production=production,
+        token_rotation=values["tokenRotation"],
+        promote_from=promote_from,
+    )
+    try:
+        check_project_args(settings.project_args())
+    except ArgumentError as error:
+        indexes = [image.index for image in images]
+        problems.items.extend((key_of(path, indexes), rule) for path, rule in error.problems)
+    if problems.items:
+        raise ConfigError(sorted(problems.items, key=_key_order))
+    return settings
+
+
+_ORDER = {full(key.name): position for position, key in enumerate(KEYS)}
+
+
+def _key_order(problem: tuple[str, str]) -> int:
+    """Problems in the order Pulumi.yaml declares the keys (unknown keys first), each key's as found."""
+    return _ORDER.get(re.split(r"[\[.]", problem[0], maxsplit=1)[0], -1)
+
+
+_NOT_STRINGS = frozenset({"allowListRepositories", "production", "images"})
+
+
+def read_pulumi_config() -> dict[str, Any]:
+    """Every config value the running Pulumi program was given, by full key.
+
+    The Pulumi CLI passes a stack's config to a Python program as the PULUMI_CONFIG environment
+    variable; tests and the plan command set it with pulumi.runtime.set_all_config. Reading all of
+    it (not just the keys we know) is what lets a typo such as ``ocir:prefx`` be reported.
+    """
+    from pulumi.runtime import config as runtime_config
+
+    values: dict[str, Any] = dict(runtime_config.get_config_env())
+    values.update(runtime_config.CONFIG.get())
+    for key in KEYS:
+        explicit = runtime_config.get_config(full(key.name))
+        if explicit is not None:
+            values[full(key.name)] = explicit
+    return values
