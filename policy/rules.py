@@ -1,30 +1,15 @@
-"""The rules of the ocir policy pack, as plain functions and as pulumi-policy policies.
+"""The pack's rules as pure functions: resource inputs and the stack's Settings in, one message per problem out.
 
-Every rule needs facts about the stack being previewed: its prefix, whether it is production, which
-images may be public and whether the list statement was asked for. The pack does not keep its own
-copy of them: the Pulumi engine hands a policy pack the stack's config in ``PULUMI_CONFIG`` (the same
-JSON object the program receives), and the pack parses it with the program's own
-``components.config.parse_settings``. One source of truth, the stack file; nothing to regenerate.
-A config the pack cannot read or parse is itself a violation (fail closed).
-
-The ``*_problems`` functions are pure (no Pulumi) and return one message per problem; the policies
-at the bottom wrap them for the engine.
+No Pulumi here, so the tests and the pack (pack.py) share one implementation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-)
-
 from components import naming
-from components.config import ConfigError, Settings, parse_settings
+from components.config import Settings
 from components.statements import LIST_OPERATIONS
 from policy.statement import Clause, StatementError, parse_statement
 
@@ -41,23 +26,6 @@ IMAGE_REFERENCES = {
 PUSHED_REFERENCES = {
     key: value for key, value in IMAGE_REFERENCES.items() if key != "docker:index/remoteImage:RemoteImage"
 }
-
-
-# --- stack facts -----------------------------------------------------------------------------
-
-
-def stack_settings(raw: Mapping[str, Any]) -> Settings:
-    """The stack's settings from its config as the engine passes it (full keys, string values)."""
-    if not any(key.startswith("ocir:") for key in raw):
-        raise ConfigError([("ocir:*", "no ocir config reached the policy pack (is PULUMI_CONFIG set?)")])
-    return parse_settings(raw, project_dir=None)
-
-
-def engine_config() -> dict[str, Any]:
-    """The stack config the engine passed to this policy pack process (PULUMI_CONFIG)."""
-    from pulumi.runtime import get_config_env
-
-    return dict(get_config_env())
 
 
 # --- IAM statements --------------------------------------------------------------------------
@@ -196,73 +164,3 @@ def image_prefix_problems(type_: str, props: Mapping[str, Any], settings: Settin
     if not repository.startswith(f"{settings.prefix}-"):
         return [f"{key} {reference!r} is not pushed to a repository named '{settings.prefix}-…' (ocir:prefix)"]
     return []
-
-
-# --- the policies ----------------------------------------------------------------------------
-
-Check = Callable[[str, Mapping[str, Any], Settings], list[str]]
-
-
-def _validate(types: Iterable[str], check: Check) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
-    wanted = frozenset(types)
-
-    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if args.resource_type not in wanted:
-            return
-        try:
-            settings = stack_settings(engine_config())
-        except ConfigError as error:
-            report_violation(f"cannot read the stack's facts from its config:\n{error}", args.urn)
-            return
-        for problem in check(args.resource_type, args.props, settings):
-            report_violation(problem, args.urn)
-
-    return validate
-
-
-def _policy(name: str, description: str, types: Iterable[str], check: Check) -> ResourceValidationPolicy:
-    return ResourceValidationPolicy(
-        name=name,
-        description=description,
-        enforcement_level=EnforcementLevel.MANDATORY,
-        validate=_validate(types, check),
-    )
-
-
-POLICIES: list[ResourceValidationPolicy] = [
-    _policy(
-        "ocir-iam-statements-scoped",
-        "IAM statements grant the stack's group rights on repos named <prefix>-* only (and, when asked, "
-        "the inspect-only list statement); nothing on other resource types or all-resources.",
-        [POLICY],
-        lambda _type, props, settings: policy_problems(props, settings),
-    ),
-    _policy(
-        "ocir-repository-private",
-        "Repositories are private unless the stack's ocir:images asks for a public one.",
-        [REPOSITORY],
-        lambda _type, props, settings: repository_private_problems(props, settings),
-    ),
-    _policy(
-        "ocir-production-immutable",
-        "In a production stack (ocir:production) every repository is immutable.",
-        [REPOSITORY],
-        lambda _type, props, settings: repository_immutable_problems(props, settings),
-    ),
-    _policy(
-        "ocir-production-no-latest",
-        "In a production stack (ocir:production) no image is tagged 'latest' or left untagged.",
-        IMAGE_REFERENCES,
-        image_tag_problems,
-    ),
-    _policy(
-        "ocir-repository-prefix",
-        "Repositories, and the images pushed to them, are named <prefix>-<image name>.",
-        [REPOSITORY, *PUSHED_REFERENCES],
-        lambda type_, props, settings: (
-            repository_prefix_problems(props, settings)
-            if type_ == REPOSITORY
-            else image_prefix_problems(type_, props, settings)
-        ),
-    ),
-]
