@@ -40,7 +40,6 @@ class Statement:
     group: str
     verb: str
     resource_type: str
-    location: tuple[str, ...]
     combinator: str | None  # None (one clause), "all" or "any"
     clauses: tuple[Clause, ...]
 
@@ -134,14 +133,10 @@ def parse_statement(text: str) -> Statement:
         raise StatementError(f"expected one of the verbs {', '.join(VERBS)}, found {verb!r}")
     resource_type = reader.word()
     reader.word("in")
-    place = reader.word("tenancy", "compartment")
-    location: tuple[str, ...] = (place,)
-    if place == "compartment":
+    # The location is read for its shape only: no rule depends on where a statement applies.
+    if reader.word("tenancy", "compartment") == "compartment":
         target = reader.take()
-        if target[0] == "word" and target[1].lower() == "id":
-            location = (place, "id", _name(reader.take()))
-        else:
-            location = (place, _name(target))
+        _name(reader.take() if target[0] == "word" and target[1].lower() == "id" else target)
     combinator: str | None = None
     clauses: list[Clause] = []
     if reader.peek() is not None:
@@ -157,6 +152,7 @@ def parse_statement(text: str) -> Statement:
             reader.punct("}")
         else:
             clauses.append(_clause(reader))
-    if reader.peek() is not None:
-        raise StatementError(f"unexpected {reader.peek()[1]!r} after the statement")  # type: ignore[index]
-    return Statement(domain, group, verb, resource_type.lower(), location, combinator, tuple(clauses))
+    leftover = reader.peek()
+    if leftover is not None:
+        raise StatementError(f"unexpected {leftover[1]!r} after the statement")
+    return Statement(domain, group, verb, resource_type.lower(), combinator, tuple(clauses))
