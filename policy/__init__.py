@@ -1,1 +1,1 @@
-"""The ocir policy pack (pulumi-policy): see rules.py and PulumiPolicy.yaml."""
+"""The ocir policy pack (pulumi-policy): pack.py (the policies), rules.py (the rules), statement.py (the IAM parser)."""

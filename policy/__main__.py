@@ -1,7 +1,7 @@
 """Entry point of the ocir policy pack, run by the Pulumi CLI: `pulumi preview --policy-pack policy`.
 
 The CLI runs this file with the pack's own virtualenv (policy/venv, from policy/requirements.txt) and
-passes the stack's config in PULUMI_CONFIG; the rules read it with the program's own config parser,
+passes the stack's config in PULUMI_CONFIG; pack.py reads it with the program's own config parser,
 so the project directory (this file's parent's parent) must be importable.
 """
 
@@ -14,7 +14,7 @@ if str(PROJECT_DIR) not in sys.path:
 
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 
-from policy.rules import POLICIES  # noqa: E402
+from policy.pack import POLICIES  # noqa: E402
 
 PolicyPack(
     name="ocir-guardrails",

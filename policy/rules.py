@@ -1,33 +1,17 @@
-"""The rules of the ocir policy pack, as plain functions and as pulumi-policy policies.
+"""The pack's rules as pure functions: resource inputs and the stack's Settings in, one message per problem out.
 
-Every rule needs facts about the stack being previewed: its prefix, whether it is production, which
-images may be public and whether the list statement was asked for. The pack does not keep its own
-copy of them: the Pulumi engine hands a policy pack the stack's config in ``PULUMI_CONFIG`` (the same
-JSON object the program receives), and the pack parses it with the program's own
-``components.config.parse_settings``. One source of truth, the stack file; nothing to regenerate.
-A config the pack cannot read or parse is itself a violation (fail closed).
-
-The ``*_problems`` functions are pure (no Pulumi) and return one message per problem; the policies
-at the bottom wrap them for the engine.
+No Pulumi here, so the tests and the pack (pack.py) share one implementation.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
-
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-)
 
 from components import naming
 from components.statements import LIST_OPERATIONS
-from stackconfig import ConfigError, Settings, parse_settings
+from policy.statement import Clause, StatementError, parse_statement
+from stackconfig import Settings
 
 POLICY = "oci:Identity/policy:Policy"
 REPOSITORY = "oci:Artifacts/containerRepository:ContainerRepository"
@@ -44,177 +28,7 @@ PUSHED_REFERENCES = {
 }
 
 
-# --- stack facts -----------------------------------------------------------------------------
-
-
-def stack_settings(raw: Mapping[str, Any]) -> Settings:
-    """The stack's settings from its config as the engine passes it (full keys, string values)."""
-    if not any(key.startswith("ocir:") for key in raw):
-        raise ConfigError([("ocir:*", "no ocir config reached the policy pack (is PULUMI_CONFIG set?)")])
-    return parse_settings(raw, project_dir=None)
-
-
-def engine_config() -> dict[str, Any]:
-    """The stack config the engine passed to this policy pack process (PULUMI_CONFIG)."""
-    from pulumi.runtime import get_config_env
-
-    return dict(get_config_env())
-
-
 # --- IAM statements --------------------------------------------------------------------------
-
-
-class StatementError(ValueError):
-    """A statement the parser does not understand: the pack rejects it rather than guess."""
-
-
-_TOKEN = re.compile(
-    r"""\s*(?:
-        (?P<quoted>'[^']*'|"[^"]*")
-      | (?P<pattern>/[^/\s'"]*/)
-      | (?P<op>!=|=)
-      | (?P<punct>[{},/])
-      | (?P<word>[A-Za-z0-9_.@:-]+)
-    )""",
-    re.VERBOSE,
-)
-VERBS = ("inspect", "read", "use", "manage")
-
-
-@dataclass(frozen=True)
-class Clause:
-    variable: str
-    operator: str
-    value: str
-    kind: str  # "quoted", "pattern" or "word"
-
-
-@dataclass(frozen=True)
-class Statement:
-    domain: str | None
-    group: str
-    verb: str
-    resource_type: str
-    location: tuple[str, ...]
-    combinator: str | None  # None (one clause), "all" or "any"
-    clauses: tuple[Clause, ...]
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    tokens: list[tuple[str, str]] = []
-    position = 0
-    text = text.strip()
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if not match or match.end() == position:
-            raise StatementError(f"cannot read the statement from {text[position:]!r}")
-        kind = match.lastgroup
-        assert kind is not None
-        tokens.append((kind, match.group(kind)))
-        position = match.end()
-    return tokens
-
-
-class _Reader:
-    def __init__(self, text: str) -> None:
-        self.tokens = _tokens(text)
-        self.index = 0
-
-    def peek(self) -> tuple[str, str] | None:
-        return self.tokens[self.index] if self.index < len(self.tokens) else None
-
-    def take(self) -> tuple[str, str]:
-        token = self.peek()
-        if token is None:
-            raise StatementError("the statement ends too early")
-        self.index += 1
-        return token
-
-    def word(self, *expected: str) -> str:
-        kind, value = self.take()
-        if kind != "word" or (expected and value.lower() not in expected):
-            wanted = " or ".join(repr(word) for word in expected) or "a word"
-            raise StatementError(f"expected {wanted}, found {value!r}")
-        return value.lower()
-
-    def punct(self, expected: str) -> None:
-        kind, value = self.take()
-        if kind != "punct" or value != expected:
-            raise StatementError(f"expected {expected!r}, found {value!r}")
-
-
-def _name(token: tuple[str, str]) -> str:
-    kind, value = token
-    if kind == "quoted":
-        return value[1:-1]
-    if kind == "word":
-        return value
-    raise StatementError(f"expected a group name, found {value!r}")
-
-
-def _clause(reader: _Reader) -> Clause:
-    variable = reader.word()
-    kind, operator = reader.take()
-    if kind != "op":
-        raise StatementError(f"expected '=' or '!=' after {variable!r}, found {operator!r}")
-    kind, value = reader.take()
-    if kind not in ("quoted", "pattern", "word"):
-        raise StatementError(f"expected a value after {variable} {operator}, found {value!r}")
-    return Clause(variable, operator, value[1:-1] if kind in ("quoted", "pattern") else value, kind)
-
-
-def parse_statement(text: str) -> Statement:
-    """Parse ``allow group <G> to <verb> <type> in <location> [where <condition>]``.
-
-    Keywords are case-insensitive and spacing is free; group names may be bare or quoted, with an
-    identity domain as ``'<domain>'/'<group>'``. Any other subject (``any-user``, ``dynamic-group``,
-    ``group id``, several groups), verb, or shape is refused with StatementError.
-    """
-    reader = _Reader(text)
-    reader.word("allow")
-    reader.word("group")
-    first = reader.take()
-    if first[0] == "word" and first[1].lower() == "id":
-        raise StatementError("a group given by OCID ('group id ...') is not one the pack can check")
-    domain: str | None = None
-    group = _name(first)
-    if reader.peek() == ("punct", "/"):
-        reader.take()
-        domain, group = group, _name(reader.take())
-    if reader.peek() == ("punct", ","):
-        raise StatementError("a statement for several groups is not allowed")
-    reader.word("to")
-    verb = reader.word()
-    if verb not in VERBS:
-        raise StatementError(f"expected one of the verbs {', '.join(VERBS)}, found {verb!r}")
-    resource_type = reader.word()
-    reader.word("in")
-    place = reader.word("tenancy", "compartment")
-    location: tuple[str, ...] = (place,)
-    if place == "compartment":
-        target = reader.take()
-        if target[0] == "word" and target[1].lower() == "id":
-            location = (place, "id", _name(reader.take()))
-        else:
-            location = (place, _name(target))
-    combinator: str | None = None
-    clauses: list[Clause] = []
-    if reader.peek() is not None:
-        reader.word("where")
-        following = reader.peek()
-        if following is not None and following[0] == "word" and following[1].lower() in ("all", "any"):
-            combinator = reader.word("all", "any")
-            reader.punct("{")
-            clauses.append(_clause(reader))
-            while reader.peek() == ("punct", ","):
-                reader.take()
-                clauses.append(_clause(reader))
-            reader.punct("}")
-        else:
-            clauses.append(_clause(reader))
-    if reader.peek() is not None:
-        raise StatementError(f"unexpected {reader.peek()[1]!r} after the statement")  # type: ignore[index]
-    return Statement(domain, group, verb, resource_type.lower(), location, combinator, tuple(clauses))
 
 
 def _is_prefix_clause(clause: Clause, prefix: str) -> bool:
@@ -350,73 +164,3 @@ def image_prefix_problems(type_: str, props: Mapping[str, Any], settings: Settin
     if not repository.startswith(f"{settings.prefix}-"):
         return [f"{key} {reference!r} is not pushed to a repository named '{settings.prefix}-…' (ocir:prefix)"]
     return []
-
-
-# --- the policies ----------------------------------------------------------------------------
-
-Check = Callable[[str, Mapping[str, Any], Settings], list[str]]
-
-
-def _validate(types: Iterable[str], check: Check) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
-    wanted = frozenset(types)
-
-    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if args.resource_type not in wanted:
-            return
-        try:
-            settings = stack_settings(engine_config())
-        except ConfigError as error:
-            report_violation(f"cannot read the stack's facts from its config:\n{error}", args.urn)
-            return
-        for problem in check(args.resource_type, args.props, settings):
-            report_violation(problem, args.urn)
-
-    return validate
-
-
-def _policy(name: str, description: str, types: Iterable[str], check: Check) -> ResourceValidationPolicy:
-    return ResourceValidationPolicy(
-        name=name,
-        description=description,
-        enforcement_level=EnforcementLevel.MANDATORY,
-        validate=_validate(types, check),
-    )
-
-
-POLICIES: list[ResourceValidationPolicy] = [
-    _policy(
-        "ocir-iam-statements-scoped",
-        "IAM statements grant the stack's group rights on repos named <prefix>-* only (and, when asked, "
-        "the inspect-only list statement); nothing on other resource types or all-resources.",
-        [POLICY],
-        lambda _type, props, settings: policy_problems(props, settings),
-    ),
-    _policy(
-        "ocir-repository-private",
-        "Repositories are private unless the stack's ocir:images asks for a public one.",
-        [REPOSITORY],
-        lambda _type, props, settings: repository_private_problems(props, settings),
-    ),
-    _policy(
-        "ocir-production-immutable",
-        "In a production stack (ocir:production) every repository is immutable.",
-        [REPOSITORY],
-        lambda _type, props, settings: repository_immutable_problems(props, settings),
-    ),
-    _policy(
-        "ocir-production-no-latest",
-        "In a production stack (ocir:production) no image is tagged 'latest' or left untagged.",
-        IMAGE_REFERENCES,
-        image_tag_problems,
-    ),
-    _policy(
-        "ocir-repository-prefix",
-        "Repositories, and the images pushed to them, are named <prefix>-<image name>.",
-        [REPOSITORY, *PUSHED_REFERENCES],
-        lambda type_, props, settings: (
-            repository_prefix_problems(props, settings)
-            if type_ == REPOSITORY
-            else image_prefix_problems(type_, props, settings)
-        ),
-    ),
-]

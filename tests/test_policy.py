@@ -13,7 +13,9 @@ from pulumi_policy import EnforcementLevel
 
 import components.access_policy
 from components.statements import policy_statements
-from policy.rules import POLICIES, StatementError, parse_statement, split_reference
+from policy.pack import POLICIES
+from policy.rules import split_reference
+from policy.statement import StatementError, parse_statement
 from tests.conftest import valid_config
 from tools.harness import IMAGE, POLICY, REPOSITORY, encode_config, load_stack_config, run_stack, stack_names
 from tools.policy_check import Violation, check_resource, check_run, check_stack

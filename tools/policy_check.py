@@ -3,7 +3,7 @@
     python -m tools.policy_check [STACK ...]
 
 Evaluates each stack (default: every Pulumi.<stack>.yaml) under Pulumi's mocks, then calls every
-policy of policy/rules.py on every recorded registration, as the engine's analyzer would: the
+policy of policy/pack.py on every recorded registration, as the engine's analyzer would: the
 inputs deserialized by pulumi-policy's own deserializer (secrets unwrapped, unknowns guarded) and
 the stack's config in PULUMI_CONFIG. Prints each violation and exits 1 if there is any.
 """
@@ -23,7 +23,7 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import PolicyCustomTimeouts, PolicyResourceOptions
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from policy.rules import POLICIES
+from policy.pack import POLICIES
 
 from .harness import Registration, StackRun, load_stack_config, run_stack, stack_names
 

@@ -1,0 +1,113 @@
+"""The pulumi-policy glue: the pack's policies over the rules, fed the stack's config as the engine passes it.
+
+The engine hands a policy pack the stack's config in PULUMI_CONFIG (the JSON the program receives);
+parsing it with the program's own parse_settings keeps the stack file the one source of truth. A
+config the pack cannot read is itself a violation (fail closed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from pulumi.runtime import get_config_env
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+
+from policy.rules import (
+    IMAGE_REFERENCES,
+    POLICY,
+    PUSHED_REFERENCES,
+    REPOSITORY,
+    image_prefix_problems,
+    image_tag_problems,
+    policy_problems,
+    repository_immutable_problems,
+    repository_prefix_problems,
+    repository_private_problems,
+)
+from stackconfig import ConfigError, Settings, parse_settings
+
+
+def stack_settings(raw: Mapping[str, Any]) -> Settings:
+    """The stack's settings from its config as the engine passes it (full keys, string values)."""
+    if not any(key.startswith("ocir:") for key in raw):
+        raise ConfigError([("ocir:*", "no ocir config reached the policy pack (is PULUMI_CONFIG set?)")])
+    return parse_settings(raw, project_dir=None)
+
+
+def engine_config() -> dict[str, Any]:
+    """The stack config the engine passed to this policy pack process (PULUMI_CONFIG)."""
+    return dict(get_config_env())
+
+
+Check = Callable[[str, Mapping[str, Any], Settings], list[str]]
+
+
+def _validate(types: Iterable[str], check: Check) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+    wanted = frozenset(types)
+
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type not in wanted:
+            return
+        try:
+            settings = stack_settings(engine_config())
+        except ConfigError as error:
+            report_violation(f"cannot read the stack's facts from its config:\n{error}", args.urn)
+            return
+        for problem in check(args.resource_type, args.props, settings):
+            report_violation(problem, args.urn)
+
+    return validate
+
+
+def _policy(name: str, description: str, types: Iterable[str], check: Check) -> ResourceValidationPolicy:
+    return ResourceValidationPolicy(
+        name=name,
+        description=description,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        validate=_validate(types, check),
+    )
+
+
+POLICIES: list[ResourceValidationPolicy] = [
+    _policy(
+        "ocir-iam-statements-scoped",
+        "IAM statements grant the stack's group rights on repos named <prefix>-* only (and, when asked, "
+        "the inspect-only list statement); nothing on other resource types or all-resources.",
+        [POLICY],
+        lambda _type, props, settings: policy_problems(props, settings),
+    ),
+    _policy(
+        "ocir-repository-private",
+        "Repositories are private unless the stack's ocir:images asks for a public one.",
+        [REPOSITORY],
+        lambda _type, props, settings: repository_private_problems(props, settings),
+    ),
+    _policy(
+        "ocir-production-immutable",
+        "In a production stack (ocir:production) every repository is immutable.",
+        [REPOSITORY],
+        lambda _type, props, settings: repository_immutable_problems(props, settings),
+    ),
+    _policy(
+        "ocir-production-no-latest",
+        "In a production stack (ocir:production) no image is tagged 'latest' or left untagged.",
+        IMAGE_REFERENCES,
+        image_tag_problems,
+    ),
+    _policy(
+        "ocir-repository-prefix",
+        "Repositories, and the images pushed to them, are named <prefix>-<image name>.",
+        [REPOSITORY, *PUSHED_REFERENCES],
+        lambda type_, props, settings: (
+            repository_prefix_problems(props, settings)
+            if type_ == REPOSITORY
+            else image_prefix_problems(type_, props, settings)
+        ),
+    ),
+]
