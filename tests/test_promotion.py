@@ -14,13 +14,7 @@ from components.promotion import source_reference
 from tests.conftest import TOKEN, valid_config
 from tools import plan
 from tools.harness import (
-    IMAGE,
     PROJECT_DIR,
-    REGISTRY_IMAGE,
-    REMOTE_IMAGE,
-    REPOSITORY,
-    STACK_REFERENCE,
-    TAG,
     OcirMocks,
     Registration,
     StackRun,
@@ -31,6 +25,7 @@ from tools.harness import (
     run_stack,
 )
 from tools.policy_check import check_run
+from tools.resource_types import IMAGE, REGISTRY_IMAGE, REMOTE_IMAGE, REPOSITORY, STACK_REFERENCE, TAG
 
 SOURCE = "organization/ocir/dev"
 PROD_TOKEN = "pr0d-t0ken-that-must-n3ver-l3ak"

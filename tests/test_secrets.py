@@ -9,7 +9,8 @@ import pytest
 
 from tests.conftest import TOKEN
 from tools import plan
-from tools.harness import AUTH_TOKEN, IMAGE, OcirMocks, evaluate, run_stack, stack_names
+from tools.harness import OcirMocks, evaluate, run_stack, stack_names
+from tools.resource_types import AUTH_TOKEN, IMAGE
 from tools.wire import is_secret
 
 

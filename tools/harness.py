@@ -31,23 +31,22 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from tools.resource_types import (
+    AUTH_TOKEN,
+    GET_AUTH_TOKENS,
+    GET_NAMESPACE,
+    GET_USER,
+    IMAGE,
+    POLICY,
+    REGISTRY_IMAGE,
+    REMOTE_IMAGE,
+    REPOSITORY,
+    STACK_REFERENCE,
+)
 from tools.wire import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, is_secret, mask, reveal, secret_paths
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 PROJECT_NAME = "ocir"
-
-POLICY = "oci:Identity/policy:Policy"
-AUTH_TOKEN = "oci:Identity/authToken:AuthToken"
-REPOSITORY = "oci:Artifacts/containerRepository:ContainerRepository"
-IMAGE = "docker:index/image:Image"
-REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
-TAG = "docker:index/tag:Tag"
-REGISTRY_IMAGE = "docker:index/registryImage:RegistryImage"
-STACK_REFERENCE = "pulumi:pulumi:StackReference"
-LOGIN_CHECK = "pulumi-python:dynamic/ocir:RegistryLoginCheck"
-GET_NAMESPACE = "oci:ObjectStorage/getNamespace:getNamespace"
-GET_USER = "oci:Identity/getUser:getUser"
-GET_AUTH_TOKENS = "oci:Identity/getAuthTokens:getAuthTokens"
 
 
 @dataclass
