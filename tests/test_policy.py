@@ -15,9 +15,10 @@ import components.access_policy
 from components.statements import policy_statements
 from policy.rules import POLICIES, StatementError, parse_statement, split_reference
 from tests.conftest import valid_config
-from tools.harness import encode_config, load_stack_config, run_stack, stack_names
+from tools.harness import run_stack
 from tools.policy_check import Violation, check_resource, check_run, check_stack
 from tools.resource_types import IMAGE, POLICY, REPOSITORY
+from tools.stackfiles import encode_config, load_stack_config, stack_names
 
 BY_NAME = {policy.name: policy for policy in POLICIES}
 PREFIX = "p-test"

@@ -9,8 +9,9 @@ import pytest
 
 from tests.conftest import TOKEN
 from tools import plan
-from tools.harness import OcirMocks, evaluate, run_stack, stack_names
+from tools.harness import OcirMocks, evaluate, run_stack
 from tools.resource_types import AUTH_TOKEN, IMAGE
+from tools.stackfiles import stack_names
 from tools.wire import is_secret
 
 

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from google.protobuf import json_format
 from pulumi.output import Unknown
 from pulumi.runtime import mocks as pulumi_mocks
@@ -43,10 +42,8 @@ from tools.resource_types import (
     REPOSITORY,
     STACK_REFERENCE,
 )
+from tools.stackfiles import PROJECT_DIR, PROJECT_NAME, encode_config, load_stack_config
 from tools.wire import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, is_secret, mask, reveal, secret_paths
-
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-PROJECT_NAME = "ocir"
 
 
 @dataclass
@@ -425,67 +422,6 @@ def _quiet_abandoned_outputs() -> None:
         loop.set_exception_handler(handler)
 
 
-def encode_config(values: Mapping[str, Any]) -> dict[str, str]:
-    """Config values as the Pulumi CLI hands them to a program: strings, objects as JSON."""
-    encoded: dict[str, str] = {}
-    for key, value in values.items():
-        if isinstance(value, bool):
-            encoded[key] = "true" if value else "false"
-        elif isinstance(value, (dict, list)):
-            encoded[key] = json.dumps(value)
-        elif value is None:
-            continue
-        else:
-            encoded[key] = str(value)
-    return encoded
-
-
-@dataclass
-class StackConfig:
-    values: dict[str, str]
-    secret_keys: list[str] = field(default_factory=list)
-
-
-def _load_yaml(path: Path) -> Any:
-    # libyaml's loader when PyYAML has it: the pure-Python one costs more than evaluating a stack.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(path.read_text(), Loader=loader)  # noqa: S506 (a safe loader either way)
-
-
-def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfig:
-    """The config `pulumi up -s <stack>` would give the program: stack file plus project defaults.
-
-    Mirrors the CLI: keys declared in Pulumi.yaml are namespaced by the project, a declared key
-    missing from the stack takes its default, and `secure:` values (which only the CLI can
-    decrypt) are passed as a placeholder and marked secret.
-    """
-    stack_file = project_dir / f"Pulumi.{stack}.yaml"
-    if not stack_file.is_file():
-        raise FileNotFoundError(f"no stack file {stack_file.name} in {project_dir}")
-    project = _load_yaml(project_dir / "Pulumi.yaml") or {}
-    stack_config = (_load_yaml(stack_file) or {}).get("config") or {}
-    name = project.get("name", PROJECT_NAME)
-
-    values: dict[str, Any] = {}
-    secret_keys: list[str] = []
-    for key, value in stack_config.items():
-        full = key if ":" in key else f"{name}:{key}"
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            values[full] = "[secret]"
-            secret_keys.append(full)
-        else:
-            values[full] = value
-    for key, declaration in (project.get("config") or {}).items():
-        full = key if ":" in key else f"{name}:{key}"
-        if full in values or not isinstance(declaration, dict):
-            continue
-        if "default" in declaration:
-            values[full] = declaration["default"]
-        elif "value" in declaration:
-            values[full] = declaration["value"]
-    return StackConfig(encode_config(values), secret_keys)
-
-
 def evaluate(
     program: Callable[[], None],
     *,
@@ -576,8 +512,3 @@ def run_stack(stack: str, *, project_dir: Path = PROJECT_DIR, **kwargs: Any) -> 
         source_run = run_stack(source[2], project_dir=project_dir, mocks=OcirMocks(token=mocks.token))
         mocks.stack_outputs["/".join(source)] = reference_outputs(source_run)
     return run_program(config.values, stack=stack, project_dir=project_dir, **kwargs)
-
-
-def stack_names(project_dir: Path = PROJECT_DIR) -> list[str]:
-    """Stacks that have a Pulumi.<stack>.yaml in the project."""
-    return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in project_dir.glob("Pulumi.*.yaml"))

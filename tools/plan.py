@@ -19,7 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .harness import PROJECT_DIR, PROJECT_NAME, OcirMocks, StackRun, run_stack, stack_names
+from .harness import OcirMocks, StackRun, run_stack
+from .stackfiles import PROJECT_DIR, PROJECT_NAME, stack_names
 from .wire import UNKNOWN, is_secret, secret_paths
 
 SECRET = "[secret]"

@@ -25,7 +25,8 @@ from pulumi_policy.proxy import unknown_checking_proxy
 
 from policy.rules import POLICIES
 
-from .harness import Registration, StackRun, load_stack_config, run_stack, stack_names
+from .harness import Registration, StackRun, run_stack
+from .stackfiles import load_stack_config, stack_names
 
 
 @dataclass(frozen=True)
