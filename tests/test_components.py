@@ -19,7 +19,8 @@ from components import (
 )
 from components.config import ImageSpec
 from tests.conftest import COMPARTMENT, TENANCY, TOKEN, USER
-from tools.harness import OcirMocks, StackRun, evaluate
+from tools.harness import StackRun, evaluate
+from tools.mocks import OcirMocks
 from tools.resource_types import AUTH_TOKEN, GET_NAMESPACE, GET_USER, IMAGE, LOGIN_CHECK, POLICY, REPOSITORY
 
 

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from components.statements import POLICY_WORDS
 from tests.conftest import TENANCY, TOKEN, USER, valid_config
-from tools.harness import OcirMocks, StackRun, run_program, run_stack
+from tools.harness import StackRun, run_program, run_stack
+from tools.mocks import OcirMocks
 from tools.resource_types import AUTH_TOKEN, GET_NAMESPACE, GET_USER, IMAGE, POLICY, REPOSITORY
 from tools.stackfiles import PROJECT_DIR, encode_config, stack_names
 

@@ -14,7 +14,8 @@ import pytest
 from components.config import ImageSpec
 from components.project import OcirProject, OcirProjectArgs
 from tests.conftest import TENANCY, USER
-from tools.harness import OcirMocks, StackRun, evaluate, run_stack
+from tools.harness import StackRun, evaluate, run_stack
+from tools.mocks import OcirMocks
 from tools.resource_types import POLICY, REPOSITORY
 from tools.stackfiles import stack_names
 from tools.urns import recorded

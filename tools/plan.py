@@ -19,7 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .harness import OcirMocks, StackRun, run_stack
+from .harness import StackRun, run_stack
+from .mocks import OcirMocks
 from .stackfiles import PROJECT_DIR, PROJECT_NAME, stack_names
 from .wire import UNKNOWN, is_secret, secret_paths
 

@@ -15,7 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from tools.harness import OcirMocks, run_stack
+from tools.harness import run_stack
+from tools.mocks import OcirMocks
 from tools.stackfiles import PROJECT_DIR, stack_names
 
 RECORD_DIR = PROJECT_DIR / "tests" / "urns"
