@@ -30,6 +30,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from tools.mocks import OcirMocks
 from tools.stackfiles import PROJECT_DIR, PROJECT_NAME, encode_config, load_stack_config
+from tools.urn_rules import make_urn
 from tools.wire import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, mask, reveal, secret_paths
 
 
@@ -126,42 +127,6 @@ class StackRun:
             if key not in r.state_secret_keys and value in json.dumps(mask(item))
         ]
 
-    def alias_urns(self, resource: Registration) -> set[str]:
-        """The URNs the engine would take as ``resource``'s former identities.
-
-        Mirrors the engine: its own aliases (URNs, or specs completed from the resource itself),
-        plus one alias per alias of its parent, in which a child name that starts with the
-        parent's name takes the parent alias's name instead (the `f"{name}-<role>"` convention).
-        """
-        stack, project = resource.urn.split("::")[0].rsplit(":", 1)[1], resource.urn.split("::")[1]
-        identities = [(resource.name, resource.type)]
-        found: set[str] = set()
-        for alias in resource.aliases:
-            if "urn" in alias:
-                found.add(alias["urn"])
-                continue
-            spec = alias.get("spec", {})
-            parent_urn = "" if spec.get("noParent") else spec.get("parentUrn") or resource.parent
-            name, type_ = spec.get("name") or resource.name, spec.get("type") or resource.type
-            found.add(make_urn(spec.get("stack") or stack, spec.get("project") or project, parent_urn, type_, name))
-            identities.append((name, type_))
-        parent = next((r for r in self.resources if r.urn == resource.parent), None)
-        if parent is not None:
-            for parent_alias in self.alias_urns(parent):
-                alias_name = parent_alias.rsplit("::", 1)[1]
-                for name, type_ in identities:
-                    if name.startswith(parent.name):
-                        name = alias_name + name[len(parent.name) :]
-                    found.add(make_urn(stack, project, parent_alias, type_, name))
-        return found
-
-    def kept_urns(self) -> set[str]:
-        """Every URN this run declares or aliases: state under any of them keeps its resource."""
-        kept = {r.urn for r in self.resources}
-        for resource in self.resources:
-            kept |= self.alias_urns(resource)
-        return kept
-
     def walk(self) -> Iterator[tuple[int, Registration]]:
         """Resources in tree order (parents first, siblings by name), with their depth."""
         children: dict[str, list[Registration]] = {}
@@ -176,16 +141,6 @@ class StackRun:
                 yield from visit(resource.urn, depth + 1)
 
         return visit("", 0)
-
-
-def make_urn(stack: str, project: str, parent_urn: str, type_: str, name: str) -> str:
-    """A resource's URN: children carry their parents' type chain, except under the root stack."""
-    chain = type_
-    if parent_urn:
-        parent_chain = parent_urn.split("::")[2]
-        if parent_chain != "pulumi:pulumi:Stack":
-            chain = f"{parent_chain}${type_}"
-    return f"urn:pulumi:{stack}::{project}::{chain}::{name}"
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
