@@ -13,8 +13,9 @@ from components.config import ConfigError, parse_settings
 from components.promotion import source_reference
 from tests.conftest import TOKEN, valid_config
 from tools import plan
-from tools.harness import Registration, StackRun, reference_outputs, run_program, run_stack
+from tools.harness import StackRun, reference_outputs, run_program, run_stack
 from tools.mocks import OcirMocks
+from tools.monitor import Registration
 from tools.policy_check import check_run
 from tools.resource_types import IMAGE, REGISTRY_IMAGE, REMOTE_IMAGE, REPOSITORY, STACK_REFERENCE, TAG
 from tools.stackfiles import PROJECT_DIR, encode_config, load_stack_config

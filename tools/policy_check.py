@@ -25,7 +25,8 @@ from pulumi_policy.proxy import unknown_checking_proxy
 
 from policy.rules import POLICIES
 
-from .harness import Registration, StackRun, run_stack
+from .harness import StackRun, run_stack
+from .monitor import Registration
 from .stackfiles import load_stack_config, stack_names
 
 
