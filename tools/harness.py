@@ -12,7 +12,7 @@ import json
 import logging
 import runpy
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +44,8 @@ class StackRun:
     invokes: list[Invocation]
     outputs: dict[str, OutputValue]
     logs: list[str]
-    error: BaseException | None = None
-    reads: list[Registration] = field(default_factory=list)
+    error: BaseException | None
+    reads: list[Registration]
     """Resources read rather than managed (stack references), as the engine would receive them."""
 
     def of_type(self, type_: str) -> list[Registration]:
@@ -178,8 +178,15 @@ def evaluate(
                 secret=bool(_sync_await(output.is_secret())),
             )
     logger.removeHandler(handler)
-    run = StackRun(stack, list(monitor.registrations), list(monitor.invocations), outputs, handler.lines, error)
-    run.reads = list(monitor.reads)
+    run = StackRun(
+        stack=stack,
+        resources=list(monitor.registrations),
+        invokes=list(monitor.invocations),
+        outputs=outputs,
+        logs=handler.lines,
+        error=error,
+        reads=list(monitor.reads),
+    )
     if error is not None and raise_errors:
         raise error
     return run

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ def encode_config(values: Mapping[str, Any]) -> dict[str, str]:
 @dataclass
 class StackConfig:
     values: dict[str, str]
-    secret_keys: list[str] = field(default_factory=list)
+    secret_keys: list[str]
 
 
 def _load_yaml(path: Path) -> Any:
