@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.harness import PROJECT_DIR
+from tools.stackfiles import PROJECT_DIR
 
 APP = PROJECT_DIR / "app"
 NODE = shutil.which("node")

@@ -41,7 +41,9 @@ from components import (
     check_project_args,
 )
 from tests.conftest import COMPARTMENT, TENANCY, TOKEN, USER
-from tools.harness import (
+from tools.harness import StackRun, evaluate
+from tools.mocks import OcirMocks
+from tools.resource_types import (
     AUTH_TOKEN,
     GET_NAMESPACE,
     GET_USER,
@@ -52,10 +54,8 @@ from tools.harness import (
     REMOTE_IMAGE,
     REPOSITORY,
     TAG,
-    OcirMocks,
-    StackRun,
-    evaluate,
 )
+from tools.urn_rules import alias_urns
 
 SOURCE_DIGEST = "sha256:" + "d" * 64
 SOURCE = f"fra.ocir.io/devns/p-dev-api@{SOURCE_DIGEST}"
@@ -257,7 +257,7 @@ def test_repository_keeps_the_urns_it_had_inside_the_image_components() -> None:
         f"urn:pulumi:test::ocir::ocir:index:{type_}$oci:Artifacts/containerRepository:ContainerRepository::api-repository"
         for type_ in ("RepositoryImage", "PromotedImage")
     }
-    assert former <= result.alias_urns(result.one(REPOSITORY))
+    assert former <= alias_urns(result.resources, result.one(REPOSITORY))
 
 
 def test_an_image_given_the_repository_url_pushes_into_it_after_it_exists() -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from stackconfig import ConfigError, ImageSpec, parse_settings
 from tests.conftest import COMPARTMENT, TENANCY, USER, valid_config
-from tools.harness import PROJECT_DIR, encode_config, run_program
+from tools.harness import run_program
+from tools.stackfiles import PROJECT_DIR, encode_config
 
 
 def parse(config: dict[str, Any], project_dir: Path | None = PROJECT_DIR) -> Any:

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tools import plan
-from tools.harness import PROJECT_DIR
+from tools.stackfiles import PROJECT_DIR
 
 DEV_STATEMENTS = [
     "allow group oraas-developers to manage repos in tenancy where target.repo.name = /p-oraas-dev-*/",

@@ -13,8 +13,10 @@ import pytest
 
 from tests.conftest import TOKEN, valid_config
 from tools import plan
-from tools.harness import PROJECT_DIR, OcirMocks, run_program
+from tools.harness import run_program
+from tools.mocks import OcirMocks
 from tools.plan_diff import code, diff_plans, render_markdown
+from tools.stackfiles import PROJECT_DIR
 
 
 def document(mocks: OcirMocks | None = None, **overrides: Any) -> dict[str, Any]:

@@ -18,21 +18,10 @@ from hypothesis import strategies as st
 
 from components.statements import POLICY_WORDS
 from tests.conftest import TENANCY, TOKEN, USER, valid_config
-from tools.harness import (
-    AUTH_TOKEN,
-    GET_NAMESPACE,
-    GET_USER,
-    IMAGE,
-    POLICY,
-    PROJECT_DIR,
-    REPOSITORY,
-    OcirMocks,
-    StackRun,
-    encode_config,
-    run_program,
-    run_stack,
-    stack_names,
-)
+from tools.harness import StackRun, run_program, run_stack
+from tools.mocks import OcirMocks
+from tools.resource_types import AUTH_TOKEN, GET_NAMESPACE, GET_USER, IMAGE, POLICY, REPOSITORY
+from tools.stackfiles import PROJECT_DIR, encode_config, stack_names
 
 OUTPUTS = {"registryServer", "namespace", "loginUsername", "authToken", "policyId", "images"}
 REGION_KEYS = {"fra": "eu-frankfurt-1", "ams": "eu-amsterdam-1", "iad": "us-ashburn-1", "phx": "us-phoenix-1"}

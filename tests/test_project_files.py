@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from stackconfig.keys import KEYS
-from tools.harness import PROJECT_DIR, stack_names
+from tools.stackfiles import PROJECT_DIR, stack_names
 
 PROJECT = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
 DECLARED: dict[str, Any] = PROJECT["config"]

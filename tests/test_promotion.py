@@ -14,24 +14,13 @@ from stackconfig import ConfigError, parse_settings
 from stackconfig.promotion import source_reference
 from tests.conftest import TOKEN, valid_config
 from tools import plan
-from tools.harness import (
-    IMAGE,
-    PROJECT_DIR,
-    REGISTRY_IMAGE,
-    REMOTE_IMAGE,
-    REPOSITORY,
-    STACK_REFERENCE,
-    TAG,
-    OcirMocks,
-    Registration,
-    StackRun,
-    encode_config,
-    load_stack_config,
-    reference_outputs,
-    run_program,
-    run_stack,
-)
+from tools.harness import StackRun, reference_outputs, run_program, run_stack
+from tools.mocks import OcirMocks
+from tools.monitor import Registration
 from tools.policy_check import check_run
+from tools.resource_types import IMAGE, REGISTRY_IMAGE, REMOTE_IMAGE, REPOSITORY, STACK_REFERENCE, TAG
+from tools.stackfiles import PROJECT_DIR, encode_config, load_stack_config
+from tools.urn_rules import kept_urns
 
 SOURCE = "organization/ocir/dev"
 PROD_TOKEN = "pr0d-t0ken-that-must-n3ver-l3ak"
@@ -124,8 +113,8 @@ def test_switching_between_building_and_promoting_keeps_the_repository_both_ways
     }
     assert {r.type for r in built.resources} - {r.type for r in promoted.resources} == {"ocir:index:Image", IMAGE}
     # Back and forth, every URN the other mode held for the repository is kept.
-    assert one(built, REPOSITORY).urn in promoted.kept_urns()
-    assert one(promoted, REPOSITORY).urn in built.kept_urns()
+    assert one(built, REPOSITORY).urn in kept_urns(promoted.resources)
+    assert one(promoted, REPOSITORY).urn in kept_urns(built.resources)
 
 
 def test_an_image_missing_from_the_source_stack_is_a_clear_error() -> None:

@@ -10,7 +10,9 @@ import pytest
 
 from components.tokens import ExistingToken, TokenSlotError, check_token_slots, token_description
 from tests.conftest import TOKEN, USER, valid_config
-from tools.harness import AUTH_TOKEN, GET_AUTH_TOKENS, IMAGE, OcirMocks, StackRun
+from tools.harness import StackRun
+from tools.mocks import OcirMocks
+from tools.resource_types import AUTH_TOKEN, GET_AUTH_TOKENS, IMAGE
 
 PREFIX = "p-test"
 OURS = token_description(PREFIX, None)

@@ -13,7 +13,11 @@ import pytest
 
 from components import OcirProject, ProjectImageArgs
 from tests.conftest import TENANCY, USER
-from tools.harness import IMAGE, POLICY, REPOSITORY, OcirMocks, StackRun, evaluate, run_stack, stack_names
+from tools.harness import StackRun, evaluate, run_stack
+from tools.mocks import OcirMocks
+from tools.resource_types import IMAGE, POLICY, REPOSITORY
+from tools.stackfiles import stack_names
+from tools.urn_rules import alias_urns, kept_urns
 from tools.urns import recorded
 
 
@@ -21,7 +25,7 @@ from tools.urns import recorded
 def test_every_recorded_urn_is_still_declared_or_aliased(stack: str) -> None:
     record = recorded(stack)
     assert record, f"tests/urns/{stack}.txt is missing: run python -m tools.urns --update"
-    kept = run_stack(stack, mocks=OcirMocks()).kept_urns()
+    kept = kept_urns(run_stack(stack, mocks=OcirMocks()).resources)
     lost = [urn for urn in record if urn not in kept]
     assert lost == [], "renamed or moved without an alias (pulumi up would delete these): " + ", ".join(lost)
 
@@ -81,7 +85,7 @@ V01_REPOSITORY = (
 @pytest.mark.parametrize("former", ["RepositoryImage", "PromotedImage"])
 def test_repositories_of_the_former_layout_are_aliased_in_either_mode(former: str, promoted: bool) -> None:
     run = _project("p-test", promoted=promoted)
-    assert V01_REPOSITORY.format(type=former) in run.alias_urns(run.one(REPOSITORY))
+    assert V01_REPOSITORY.format(type=former) in alias_urns(run.resources, run.one(REPOSITORY))
 
 
 def test_the_built_image_keeps_its_former_urn() -> None:
@@ -91,7 +95,7 @@ def test_the_built_image_keeps_its_former_urn() -> None:
         "urn:pulumi:test::ocir::ocir:index:OcirProject$ocir:index:RepositoryImage"
         "$docker:index/image:Image::p-test-api-image"
     )
-    assert former in run.alias_urns(image)
+    assert former in alias_urns(run.resources, image)
 
 
 def test_renaming_the_component_with_an_alias_keeps_every_child() -> None:
@@ -100,18 +104,18 @@ def test_renaming_the_component_with_an_alias_keeps_every_child() -> None:
     old = {r.urn for r in before.resources}
     new = {r.urn for r in after.resources}
     assert old.isdisjoint(new)  # every URN changed ...
-    assert old <= after.kept_urns()  # ... and every old one is an alias of a new resource
+    assert old <= kept_urns(after.resources)  # ... and every old one is an alias of a new resource
     # Children follow because they are named f"{name}-<role>" and parented to the component.
     repository = after.one(REPOSITORY)
     assert repository.urn.endswith("::team-registry-api-repository")
-    assert before.one(REPOSITORY).urn in after.alias_urns(repository)
-    assert before.one(POLICY).urn in after.alias_urns(after.one(POLICY))
+    assert before.one(REPOSITORY).urn in alias_urns(after.resources, repository)
+    assert before.one(POLICY).urn in alias_urns(after.resources, after.one(POLICY))
 
 
 def test_renaming_without_an_alias_is_caught() -> None:
     before = _project("p-test")
     after = _project("team-registry")
-    assert not ({r.urn for r in before.resources} & after.kept_urns())
+    assert not ({r.urn for r in before.resources} & kept_urns(after.resources))
     # With production protection on, the engine would refuse to delete these rather than lose them.
     assert before.one(REPOSITORY).protect
     assert before.one(REPOSITORY).retain_on_delete

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tools.harness import PROJECT_DIR, stack_names
+from tools.stackfiles import PROJECT_DIR, stack_names
 
 WORKFLOWS = PROJECT_DIR / ".github" / "workflows"
 ZIZMOR_CONFIG = PROJECT_DIR / ".github" / "zizmor.yml"

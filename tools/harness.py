@@ -1,141 +1,31 @@
-"""Run the ocir Pulumi program in-process under Pulumi's mocks and record what it declares.
+"""Run the ocir Pulumi program in-process under Pulumi's mocks and return what it declared.
 
-No Pulumi CLI, provider plugin, credential or network is involved: ``pulumi.runtime.set_mocks``
-stands in for the engine. A recording resource monitor keeps every registration exactly as the
-engine would receive it (inputs in wire form, secrets still marked, resource options such as
-``additionalSecretOutputs``, ``dependencies`` and ``protect``), and every invoke.
-
-Used by the plan command (tools/plan.py), the tests and the benchmarks.
+No Pulumi CLI, provider plugin, credential or network: the mocks (tools/mocks.py) answer for the
+providers and a recording monitor (tools/monitor.py) keeps what the engine would receive. Used by
+the plan command, the policy check, the URN record, the tests and the benchmarks.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import itertools
 import json
 import logging
 import runpy
-import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
-from google.protobuf import json_format
 from pulumi.output import Unknown
-from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-PROJECT_NAME = "ocir"
-
-# Wire-format markers: a secret value is {SECRET_SIG: SECRET_VALUE_SIG, "value": ...}; a value
-# the engine does not know yet (during a preview) is the UNKNOWN string.
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
-SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-
-POLICY = "oci:Identity/policy:Policy"
-AUTH_TOKEN = "oci:Identity/authToken:AuthToken"
-REPOSITORY = "oci:Artifacts/containerRepository:ContainerRepository"
-IMAGE = "docker:index/image:Image"
-REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
-TAG = "docker:index/tag:Tag"
-REGISTRY_IMAGE = "docker:index/registryImage:RegistryImage"
-STACK_REFERENCE = "pulumi:pulumi:StackReference"
-LOGIN_CHECK = "pulumi-python:dynamic/ocir:RegistryLoginCheck"
-GET_NAMESPACE = "oci:ObjectStorage/getNamespace:getNamespace"
-GET_USER = "oci:Identity/getUser:getUser"
-GET_AUTH_TOKENS = "oci:Identity/getAuthTokens:getAuthTokens"
-
-
-def is_secret(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE_SIG
-
-
-def reveal(value: Any) -> Any:
-    """The value with every secret marker removed (for assertions on what was declared)."""
-    if is_secret(value):
-        return reveal(value.get("value"))
-    if isinstance(value, dict):
-        return {key: reveal(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [reveal(item) for item in value]
-    return value
-
-
-def mask(value: Any) -> Any:
-    """The value with every secret replaced by ``placeholder`` (for anything that is shown)."""
-    if is_secret(value):
-        return "[secret]"
-    if isinstance(value, dict):
-        return {key: mask(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [mask(item) for item in value]
-    return value
-
-
-def secret_paths(value: Any, path: str = "") -> list[str]:
-    """Dotted paths of the secret values inside ``value``."""
-    if is_secret(value):
-        return [path]
-    if isinstance(value, dict):
-        return [p for key, item in value.items() for p in secret_paths(item, f"{path}.{key}" if path else key)]
-    if isinstance(value, list):
-        return [p for index, item in enumerate(value) for p in secret_paths(item, f"{path}[{index}]")]
-    return []
-
-
-@dataclass
-class Registration:
-    """One resource registration as the engine would receive it."""
-
-    type: str
-    name: str
-    urn: str
-    parent: str
-    custom: bool
-    inputs: dict[str, Any]
-    """Inputs in wire form: secrets keep their marker (see reveal, mask, secret_paths)."""
-    dependencies: list[str]
-    additional_secret_outputs: list[str]
-    protect: bool | None
-    retain_on_delete: bool | None
-    delete_before_replace: bool | None
-    """None when the program left it to the provider's default."""
-    aliases: list[dict[str, Any]]
-    replacement_trigger: Any = None
-    provider: str = ""
-    """The explicit provider reference (`<provider urn>::<id>`), empty for the default provider."""
-    state: dict[str, Any] = field(default_factory=dict)
-    """Outputs as the provider (the mocks) returned them, in wire form, before the engine marks
-    anything secret; a component's are what it passed to register_outputs."""
-
-    @property
-    def state_secret_keys(self) -> set[str]:
-        """Output keys the engine stores encrypted: additionalSecretOutputs, and every output whose
-        same-named input was (or held) a secret."""
-        return set(self.additional_secret_outputs) | {key for key, value in self.inputs.items() if secret_paths(value)}
-
-    @property
-    def plain(self) -> dict[str, Any]:
-        revealed: dict[str, Any] = reveal(self.inputs)
-        return revealed
-
-    @property
-    def secret_inputs(self) -> list[str]:
-        return secret_paths(self.inputs)
-
-
-@dataclass
-class Invocation:
-    token: str
-    args: dict[str, Any]
+from tools.mocks import OcirMocks
+from tools.monitor import Invocation, RecordingMonitor, Registration
+from tools.stackfiles import PROJECT_DIR, PROJECT_NAME, encode_config, load_stack_config
+from tools.wire import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, mask
 
 
 @dataclass
@@ -154,8 +44,8 @@ class StackRun:
     invokes: list[Invocation]
     outputs: dict[str, OutputValue]
     logs: list[str]
-    error: BaseException | None = None
-    reads: list[Registration] = field(default_factory=list)
+    error: BaseException | None
+    reads: list[Registration]
     """Resources read rather than managed (stack references), as the engine would receive them."""
 
     def of_type(self, type_: str) -> list[Registration]:
@@ -184,42 +74,6 @@ class StackRun:
             if key not in r.state_secret_keys and value in json.dumps(mask(item))
         ]
 
-    def alias_urns(self, resource: Registration) -> set[str]:
-        """The URNs the engine would take as ``resource``'s former identities.
-
-        Mirrors the engine: its own aliases (URNs, or specs completed from the resource itself),
-        plus one alias per alias of its parent, in which a child name that starts with the
-        parent's name takes the parent alias's name instead (the `f"{name}-<role>"` convention).
-        """
-        stack, project = resource.urn.split("::")[0].rsplit(":", 1)[1], resource.urn.split("::")[1]
-        identities = [(resource.name, resource.type)]
-        found: set[str] = set()
-        for alias in resource.aliases:
-            if "urn" in alias:
-                found.add(alias["urn"])
-                continue
-            spec = alias.get("spec", {})
-            parent_urn = "" if spec.get("noParent") else spec.get("parentUrn") or resource.parent
-            name, type_ = spec.get("name") or resource.name, spec.get("type") or resource.type
-            found.add(make_urn(spec.get("stack") or stack, spec.get("project") or project, parent_urn, type_, name))
-            identities.append((name, type_))
-        parent = next((r for r in self.resources if r.urn == resource.parent), None)
-        if parent is not None:
-            for parent_alias in self.alias_urns(parent):
-                alias_name = parent_alias.rsplit("::", 1)[1]
-                for name, type_ in identities:
-                    if name.startswith(parent.name):
-                        name = alias_name + name[len(parent.name) :]
-                    found.add(make_urn(stack, project, parent_alias, type_, name))
-        return found
-
-    def kept_urns(self) -> set[str]:
-        """Every URN this run declares or aliases: state under any of them keeps its resource."""
-        kept = {r.urn for r in self.resources}
-        for resource in self.resources:
-            kept |= self.alias_urns(resource)
-        return kept
-
     def walk(self) -> Iterator[tuple[int, Registration]]:
         """Resources in tree order (parents first, siblings by name), with their depth."""
         children: dict[str, list[Registration]] = {}
@@ -234,192 +88,6 @@ class StackRun:
                 yield from visit(resource.urn, depth + 1)
 
         return visit("", 0)
-
-
-def make_urn(stack: str, project: str, parent_urn: str, type_: str, name: str) -> str:
-    """A resource's URN: children carry their parents' type chain, except under the root stack."""
-    chain = type_
-    if parent_urn:
-        parent_chain = parent_urn.split("::")[2]
-        if parent_chain != "pulumi:pulumi:Stack":
-            chain = f"{parent_chain}${type_}"
-    return f"urn:pulumi:{stack}::{project}::{chain}::{name}"
-
-
-class OcirMocks(pulumi.runtime.Mocks):
-    """Provider stand-ins: what OCI and docker would return, made up and deterministic.
-
-    With ``plan=True`` every value only a real cloud could tell (OCIDs, the token, digests) is
-    left unknown, as in a preview, and lookups return placeholders that say what they stand for.
-    """
-
-    def __init__(
-        self,
-        *,
-        token: str = "mock-auth-token-0123456789",
-        namespace: str = "mocktenancyns",
-        user_name: str = "mock-push-user",
-        existing_tokens: list[dict[str, str]] | None = None,
-        plan: bool = False,
-        stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
-    ) -> None:
-        """``stack_outputs``: what a StackReference to each fully qualified stack name reads, values
-        in wire form (a secret output wrapped as the engine sends it; see reference_outputs)."""
-        self.stack_outputs = dict(stack_outputs or {})
-        self.token = token
-        self.existing_tokens = existing_tokens or []
-        self.namespace = "<tenancy-namespace>" if plan else namespace
-        self.user_name = "<user-name>" if plan else user_name
-        self.plan = plan
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
-
-    def _computed(self, value: Any) -> Any:
-        return UNKNOWN if self.plan else value
-
-    def _ocid(self, kind: str) -> str:
-        with self._lock:
-            number = next(self._ids)
-        return "" if self.plan else f"ocid1.{kind}.oc1..mock{number:04d}"
-
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        state = dict(args.inputs)
-        if args.typ == AUTH_TOKEN:
-            state.update(token=self._computed(self.token), state=self._computed("ACTIVE"))
-            return self._ocid("credential"), state
-        if args.typ == POLICY:
-            return self._ocid("policy"), state
-        if args.typ == REPOSITORY:
-            state.update(namespace=self._computed(self.namespace), state=self._computed("AVAILABLE"))
-            return self._ocid("containerrepo"), state
-        if args.typ == IMAGE:
-            image_name = str(reveal(state.get("imageName", "")))
-            repository = image_name.rsplit(":", 1)[0]
-            digest = hashlib.sha256(image_name.encode()).hexdigest()
-            state.update(repoDigest=self._computed(f"{repository}@sha256:{digest}"))
-            return self._computed(f"{image_name}-{digest[:12]}"), state
-        if args.typ == STACK_REFERENCE:
-            stack = str(state.get("name"))
-            if stack not in self.stack_outputs:
-                raise ValueError(f"unknown stack {stack!r}: the mocks know {sorted(self.stack_outputs)}")
-            outputs = dict(self.stack_outputs[stack])
-            secret_names = sorted(name for name, value in outputs.items() if is_secret(value))
-            return stack, {"name": stack, "outputs": outputs, "secretOutputNames": secret_names}
-        if args.typ == REMOTE_IMAGE:
-            reference = str(reveal(state.get("name", "")))
-            state.update(repoDigest=reference, imageId=f"sha256:{hashlib.sha256(reference.encode()).hexdigest()}")
-            return reference, state
-        if args.typ == REGISTRY_IMAGE:
-            # Docker pushes a pulled single-platform image with its manifest unchanged, so the
-            # registry reports the promoted source's digest.
-            source = str(reveal(state.get("triggers", {}).get("sourceRepoDigest", "")))
-            digest = source.rpartition("@")[2] or f"sha256:{hashlib.sha256(str(state).encode()).hexdigest()}"
-            state.update(sha256Digest=self._computed(digest))
-            return self._computed(f"{reveal(state.get('name'))}@{digest}"), state
-        return "" if not args.custom else self._ocid("resource"), state
-
-    def call(self, args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
-        if args.token == GET_NAMESPACE:
-            return {"namespace": self.namespace, "id": "namespace"}
-        if args.token == GET_USER:
-            return {"name": self.user_name, "userId": args.args.get("userId"), "id": args.args.get("userId")}
-        if args.token == GET_AUTH_TOKENS:
-            # Listing tokens never returns their values (OCI shows a value once, at creation).
-            user = args.args.get("userId")
-            tokens = [
-                {
-                    "id": token["id"],
-                    "description": token.get("description", ""),
-                    "state": token.get("state", "ACTIVE"),
-                    "inactiveState": "",
-                    "timeCreated": "2026-01-01T00:00:00Z",
-                    "timeExpires": "",
-                    "token": "",
-                    "userId": user,
-                }
-                for token in self.existing_tokens
-            ]
-            return {"tokens": tokens, "userId": user, "id": "auth-tokens"}
-        raise NotImplementedError(f"the program made an invoke the mocks do not know: {args.token}")
-
-
-class RecordingMonitor(pulumi_mocks.MockMonitor):
-    """A mock resource monitor that keeps every registration and invoke request."""
-
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
-        super().__init__(mocks)
-        self.registrations: list[Registration] = []
-        self._by_urn: dict[str, Registration] = {}
-        self.reads: list[Registration] = []
-        self.invocations: list[Invocation] = []
-        self._record_lock = threading.Lock()
-
-    def make_urn(self, parent: str, type_: str, name: str) -> str:
-        # The engine's URN (full parent type chain, the root stack left out), not the mock
-        # monitor's shortened one: tests/urns records what real stacks hold.
-        return make_urn(pulumi.get_stack(), pulumi.get_project(), parent, type_, name)
-
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        if request.type != "pulumi:pulumi:Stack":
-            registration = Registration(
-                type=request.type,
-                name=request.name,
-                urn=response.urn,
-                parent=request.parent,
-                custom=request.custom,
-                inputs=json_format.MessageToDict(request.object),
-                dependencies=list(request.dependencies),
-                additional_secret_outputs=list(request.additionalSecretOutputs),
-                protect=request.protect if request.HasField("protect") else None,
-                retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else None,
-                delete_before_replace=request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None,
-                aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
-                replacement_trigger=(
-                    json_format.MessageToDict(request.replacement_trigger)
-                    if request.HasField("replacement_trigger")
-                    else None
-                ),
-                provider=request.provider,
-            )
-            if request.custom:
-                registration.state = json_format.MessageToDict(response.object)
-            with self._record_lock:
-                self.registrations.append(registration)
-                self._by_urn[registration.urn] = registration
-        return response
-
-    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        with self._record_lock:
-            component = self._by_urn.get(request.urn)
-            if component is not None:
-                component.state = json_format.MessageToDict(request.outputs)
-        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
-
-    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        response = super().ReadResource(request)  # type: ignore[no-untyped-call]
-        read = Registration(
-            type=request.type,
-            name=request.name,
-            urn=response.urn,
-            parent=request.parent,
-            custom=True,
-            inputs=json_format.MessageToDict(request.properties),
-            dependencies=list(request.dependencies),
-            additional_secret_outputs=list(request.additionalSecretOutputs),
-            protect=None,
-            retain_on_delete=None,
-            delete_before_replace=None,
-            aliases=[],
-        )
-        with self._record_lock:
-            self.reads.append(read)
-        return response
-
-    def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
-        with self._record_lock:
-            self.invocations.append(Invocation(request.tok, json_format.MessageToDict(request.args)))
-        return super().Invoke(request)  # type: ignore[no-untyped-call]
 
 
 class _ListHandler(logging.Handler):
@@ -467,67 +135,6 @@ def _quiet_abandoned_outputs() -> None:
         loop.set_exception_handler(handler)
 
 
-def encode_config(values: Mapping[str, Any]) -> dict[str, str]:
-    """Config values as the Pulumi CLI hands them to a program: strings, objects as JSON."""
-    encoded: dict[str, str] = {}
-    for key, value in values.items():
-        if isinstance(value, bool):
-            encoded[key] = "true" if value else "false"
-        elif isinstance(value, (dict, list)):
-            encoded[key] = json.dumps(value)
-        elif value is None:
-            continue
-        else:
-            encoded[key] = str(value)
-    return encoded
-
-
-@dataclass
-class StackConfig:
-    values: dict[str, str]
-    secret_keys: list[str] = field(default_factory=list)
-
-
-def _load_yaml(path: Path) -> Any:
-    # libyaml's loader when PyYAML has it: the pure-Python one costs more than evaluating a stack.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(path.read_text(), Loader=loader)  # noqa: S506 (a safe loader either way)
-
-
-def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfig:
-    """The config `pulumi up -s <stack>` would give the program: stack file plus project defaults.
-
-    Mirrors the CLI: keys declared in Pulumi.yaml are namespaced by the project, a declared key
-    missing from the stack takes its default, and `secure:` values (which only the CLI can
-    decrypt) are passed as a placeholder and marked secret.
-    """
-    stack_file = project_dir / f"Pulumi.{stack}.yaml"
-    if not stack_file.is_file():
-        raise FileNotFoundError(f"no stack file {stack_file.name} in {project_dir}")
-    project = _load_yaml(project_dir / "Pulumi.yaml") or {}
-    stack_config = (_load_yaml(stack_file) or {}).get("config") or {}
-    name = project.get("name", PROJECT_NAME)
-
-    values: dict[str, Any] = {}
-    secret_keys: list[str] = []
-    for key, value in stack_config.items():
-        full = key if ":" in key else f"{name}:{key}"
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            values[full] = "[secret]"
-            secret_keys.append(full)
-        else:
-            values[full] = value
-    for key, declaration in (project.get("config") or {}).items():
-        full = key if ":" in key else f"{name}:{key}"
-        if full in values or not isinstance(declaration, dict):
-            continue
-        if "default" in declaration:
-            values[full] = declaration["default"]
-        elif "value" in declaration:
-            values[full] = declaration["value"]
-    return StackConfig(encode_config(values), secret_keys)
-
-
 def evaluate(
     program: Callable[[], None],
     *,
@@ -571,8 +178,15 @@ def evaluate(
                 secret=bool(_sync_await(output.is_secret())),
             )
     logger.removeHandler(handler)
-    run = StackRun(stack, list(monitor.registrations), list(monitor.invocations), outputs, handler.lines, error)
-    run.reads = list(monitor.reads)
+    run = StackRun(
+        stack=stack,
+        resources=list(monitor.registrations),
+        invokes=list(monitor.invocations),
+        outputs=outputs,
+        logs=handler.lines,
+        error=error,
+        reads=list(monitor.reads),
+    )
     if error is not None and raise_errors:
         raise error
     return run
@@ -618,8 +232,3 @@ def run_stack(stack: str, *, project_dir: Path = PROJECT_DIR, **kwargs: Any) -> 
         source_run = run_stack(source[2], project_dir=project_dir, mocks=OcirMocks(token=mocks.token))
         mocks.stack_outputs["/".join(source)] = reference_outputs(source_run)
     return run_program(config.values, stack=stack, project_dir=project_dir, **kwargs)
-
-
-def stack_names(project_dir: Path = PROJECT_DIR) -> list[str]:
-    """Stacks that have a Pulumi.<stack>.yaml in the project."""
-    return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in project_dir.glob("Pulumi.*.yaml"))

@@ -19,17 +19,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .harness import (
-    PROJECT_DIR,
-    PROJECT_NAME,
-    UNKNOWN,
-    OcirMocks,
-    StackRun,
-    is_secret,
-    run_stack,
-    secret_paths,
-    stack_names,
-)
+from .harness import StackRun, run_stack
+from .mocks import OcirMocks
+from .stackfiles import PROJECT_DIR, PROJECT_NAME, stack_names
+from .wire import UNKNOWN, is_secret, secret_paths
 
 SECRET = "[secret]"
 COMPUTED = "(known after apply)"

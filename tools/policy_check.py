@@ -25,7 +25,9 @@ from pulumi_policy.proxy import unknown_checking_proxy
 
 from policy.pack import POLICIES
 
-from .harness import Registration, StackRun, load_stack_config, run_stack, stack_names
+from .harness import StackRun, run_stack
+from .monitor import Registration
+from .stackfiles import load_stack_config, stack_names
 
 
 @dataclass(frozen=True)

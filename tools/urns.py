@@ -15,7 +15,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from tools.harness import PROJECT_DIR, OcirMocks, run_stack, stack_names
+from tools.harness import run_stack
+from tools.mocks import OcirMocks
+from tools.stackfiles import PROJECT_DIR, stack_names
 
 RECORD_DIR = PROJECT_DIR / "tests" / "urns"
 

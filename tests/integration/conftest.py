@@ -38,7 +38,9 @@ import pytest
 from tests.integration.registry_server import http_status, serve_registry
 from tools import node_base
 from tools.docker_cli import docker, engine_answers
-from tools.harness import IMAGE, PROJECT_DIR, run_stack
+from tools.harness import run_stack
+from tools.resource_types import IMAGE
+from tools.stackfiles import PROJECT_DIR
 
 REQUIRED = os.environ.get("OCIR_REQUIRE_INTEGRATION") == "1"
 HERE = Path(__file__).resolve().parent

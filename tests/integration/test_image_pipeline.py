@@ -19,7 +19,7 @@ from tests.integration.conftest import (
     build_command,
 )
 from tests.integration.registry_server import free_port
-from tools.harness import PROJECT_DIR
+from tools.stackfiles import PROJECT_DIR
 
 
 def inspect(dockercli: Docker, ref: str) -> Any:

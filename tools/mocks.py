@@ -1,0 +1,125 @@
+"""The provider side of a mocked run, apart from the recording side: evaluate takes any Mocks, and
+the tests give OcirMocks their own token, namespace, existing tokens or stack outputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+
+from tools.resource_types import (
+    AUTH_TOKEN,
+    GET_AUTH_TOKENS,
+    GET_NAMESPACE,
+    GET_USER,
+    IMAGE,
+    POLICY,
+    REGISTRY_IMAGE,
+    REMOTE_IMAGE,
+    REPOSITORY,
+    STACK_REFERENCE,
+)
+from tools.wire import UNKNOWN, is_secret, reveal
+
+
+class OcirMocks(pulumi.runtime.Mocks):
+    """Provider stand-ins: what OCI and docker would return, made up and deterministic.
+
+    With ``plan=True`` every value only a real cloud could tell (OCIDs, the token, digests) is
+    left unknown, as in a preview, and lookups return placeholders that say what they stand for.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str = "mock-auth-token-0123456789",
+        namespace: str = "mocktenancyns",
+        user_name: str = "mock-push-user",
+        existing_tokens: list[dict[str, str]] | None = None,
+        plan: bool = False,
+        stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        """``stack_outputs``: what a StackReference to each fully qualified stack name reads, values
+        in wire form (a secret output wrapped as the engine sends it; see reference_outputs)."""
+        self.stack_outputs = dict(stack_outputs or {})
+        self.token = token
+        self.existing_tokens = existing_tokens or []
+        self.namespace = "<tenancy-namespace>" if plan else namespace
+        self.user_name = "<user-name>" if plan else user_name
+        self.plan = plan
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def _computed(self, value: Any) -> Any:
+        return UNKNOWN if self.plan else value
+
+    def _ocid(self, kind: str) -> str:
+        with self._lock:
+            number = next(self._ids)
+        return "" if self.plan else f"ocid1.{kind}.oc1..mock{number:04d}"
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        state = dict(args.inputs)
+        if args.typ == AUTH_TOKEN:
+            state.update(token=self._computed(self.token), state=self._computed("ACTIVE"))
+            return self._ocid("credential"), state
+        if args.typ == POLICY:
+            return self._ocid("policy"), state
+        if args.typ == REPOSITORY:
+            state.update(namespace=self._computed(self.namespace), state=self._computed("AVAILABLE"))
+            return self._ocid("containerrepo"), state
+        if args.typ == IMAGE:
+            image_name = str(reveal(state.get("imageName", "")))
+            repository = image_name.rsplit(":", 1)[0]
+            digest = hashlib.sha256(image_name.encode()).hexdigest()
+            state.update(repoDigest=self._computed(f"{repository}@sha256:{digest}"))
+            return self._computed(f"{image_name}-{digest[:12]}"), state
+        if args.typ == STACK_REFERENCE:
+            stack = str(state.get("name"))
+            if stack not in self.stack_outputs:
+                raise ValueError(f"unknown stack {stack!r}: the mocks know {sorted(self.stack_outputs)}")
+            outputs = dict(self.stack_outputs[stack])
+            secret_names = sorted(name for name, value in outputs.items() if is_secret(value))
+            return stack, {"name": stack, "outputs": outputs, "secretOutputNames": secret_names}
+        if args.typ == REMOTE_IMAGE:
+            reference = str(reveal(state.get("name", "")))
+            state.update(repoDigest=reference, imageId=f"sha256:{hashlib.sha256(reference.encode()).hexdigest()}")
+            return reference, state
+        if args.typ == REGISTRY_IMAGE:
+            # Docker pushes a pulled single-platform image with its manifest unchanged, so the
+            # registry reports the promoted source's digest.
+            source = str(reveal(state.get("triggers", {}).get("sourceRepoDigest", "")))
+            digest = source.rpartition("@")[2] or f"sha256:{hashlib.sha256(str(state).encode()).hexdigest()}"
+            state.update(sha256Digest=self._computed(digest))
+            return self._computed(f"{reveal(state.get('name'))}@{digest}"), state
+        return "" if not args.custom else self._ocid("resource"), state
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        if args.token == GET_NAMESPACE:
+            return {"namespace": self.namespace, "id": "namespace"}
+        if args.token == GET_USER:
+            return {"name": self.user_name, "userId": args.args.get("userId"), "id": args.args.get("userId")}
+        if args.token == GET_AUTH_TOKENS:
+            # Listing tokens never returns their values (OCI shows a value once, at creation).
+            user = args.args.get("userId")
+            tokens = [
+                {
+                    "id": token["id"],
+                    "description": token.get("description", ""),
+                    "state": token.get("state", "ACTIVE"),
+                    "inactiveState": "",
+                    "timeCreated": "2026-01-01T00:00:00Z",
+                    "timeExpires": "",
+                    "token": "",
+                    "userId": user,
+                }
+                for token in self.existing_tokens
+            ]
+            return {"tokens": tokens, "userId": user, "id": "auth-tokens"}
+        raise NotImplementedError(f"the program made an invoke the mocks do not know: {args.token}")

@@ -1,0 +1,82 @@
+"""The project on disk as the Pulumi CLI reads it: Pulumi.yaml, the stack files, and the config
+they give the program. Reading them needs no Pulumi runtime, so it is kept apart from the runner.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+PROJECT_NAME = "ocir"
+
+
+def encode_config(values: Mapping[str, Any]) -> dict[str, str]:
+    """Config values as the Pulumi CLI hands them to a program: strings, objects as JSON."""
+    encoded: dict[str, str] = {}
+    for key, value in values.items():
+        if isinstance(value, bool):
+            encoded[key] = "true" if value else "false"
+        elif isinstance(value, (dict, list)):
+            encoded[key] = json.dumps(value)
+        elif value is None:
+            continue
+        else:
+            encoded[key] = str(value)
+    return encoded
+
+
+@dataclass
+class StackConfig:
+    values: dict[str, str]
+    secret_keys: list[str]
+
+
+def _load_yaml(path: Path) -> Any:
+    # libyaml's loader when PyYAML has it: the pure-Python one costs more than evaluating a stack.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(), Loader=loader)  # noqa: S506 (a safe loader either way)
+
+
+def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfig:
+    """The config `pulumi up -s <stack>` would give the program: stack file plus project defaults.
+
+    Mirrors the CLI: keys declared in Pulumi.yaml are namespaced by the project, a declared key
+    missing from the stack takes its default, and `secure:` values (which only the CLI can
+    decrypt) are passed as a placeholder and marked secret.
+    """
+    stack_file = project_dir / f"Pulumi.{stack}.yaml"
+    if not stack_file.is_file():
+        raise FileNotFoundError(f"no stack file {stack_file.name} in {project_dir}")
+    project = _load_yaml(project_dir / "Pulumi.yaml") or {}
+    stack_config = (_load_yaml(stack_file) or {}).get("config") or {}
+    name = project.get("name", PROJECT_NAME)
+
+    values: dict[str, Any] = {}
+    secret_keys: list[str] = []
+    for key, value in stack_config.items():
+        full = key if ":" in key else f"{name}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            values[full] = "[secret]"
+            secret_keys.append(full)
+        else:
+            values[full] = value
+    for key, declaration in (project.get("config") or {}).items():
+        full = key if ":" in key else f"{name}:{key}"
+        if full in values or not isinstance(declaration, dict):
+            continue
+        if "default" in declaration:
+            values[full] = declaration["default"]
+        elif "value" in declaration:
+            values[full] = declaration["value"]
+    return StackConfig(encode_config(values), secret_keys)
+
+
+def stack_names(project_dir: Path = PROJECT_DIR) -> list[str]:
+    """Stacks that have a Pulumi.<stack>.yaml in the project."""
+    return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in project_dir.glob("Pulumi.*.yaml"))
