@@ -46,6 +46,15 @@ class Problems:
             raise ArgumentError(self.args_type, self.items)
 
 
+def check_args(args_type: str, check: Callable[[Any, Problems], None], args: Any) -> None:
+    """A component's checks on its arguments, before it registers; skipped when the caller ran them."""
+    if checks_skipped():
+        return
+    problems = Problems(args_type)
+    check(args, problems)
+    problems.raise_any()
+
+
 def checks_skipped() -> bool:
     """True while the arguments being declared were checked by the caller."""
     return _CHECKED.get()

@@ -6,7 +6,7 @@ import pulumi
 from pulumi_oci import identity
 
 from . import naming
-from ._args import Problems, checks_skipped
+from ._args import Problems, check_args
 from .statements import check_domain_name, check_group_name, group_subject, policy_statements
 
 
@@ -53,10 +53,7 @@ class RepositoryAccessPolicy(pulumi.ComponentResource):
     """The policy's statements."""
 
     def __init__(self, name: str, args: RepositoryAccessPolicyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        if not checks_skipped():
-            problems = Problems("RepositoryAccessPolicyArgs")
-            check_access_policy_args(args, problems)
-            problems.raise_any()
+        check_args("RepositoryAccessPolicyArgs", check_access_policy_args, args)
         domain = args.get("identity_domain") or None
         statements = policy_statements(
             args["prefix"], args["group_name"], domain, bool(args.get("allow_list_repositories"))

@@ -6,7 +6,7 @@ import pulumi
 from pulumi_oci import identity
 
 from . import naming
-from ._args import Problems, checks_skipped
+from ._args import Problems, check_args
 from .tokens import check_rotation
 
 
@@ -65,10 +65,7 @@ class RegistryCredentials(pulumi.ComponentResource):
     """OCID of the auth token."""
 
     def __init__(self, name: str, args: RegistryCredentialsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        if not checks_skipped():
-            problems = Problems("RegistryCredentialsArgs")
-            check_credentials_args(args, problems)
-            problems.raise_any()
+        check_args("RegistryCredentialsArgs", check_credentials_args, args)
         super().__init__("ocir:index:RegistryCredentials", name, None, opts)
 
         # OCI returns the token only once, in the create response, and pulumi-oci does not mark

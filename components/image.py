@@ -7,7 +7,7 @@ import pulumi
 import pulumi_docker as docker
 
 from . import naming
-from ._args import Problems, checks_skipped
+from ._args import Problems, check_args
 from .credentials import RegistryAuthArgs
 
 TARGET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -84,10 +84,7 @@ class Image(pulumi.ComponentResource):
     """`<repository>@sha256:...` of the pushed image: pin deployments to it."""
 
     def __init__(self, name: str, args: ImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        if not checks_skipped():
-            problems = Problems("ImageArgs")
-            check_build(args, problems)
-            problems.raise_any()
+        check_args("ImageArgs", check_build, args)
         # Before 0.2.0 this component was RepositoryImage and held the repository too; the alias keeps
         # the docker.Image's URN (the repository moved to Repository, aliased there).
         super().__init__(

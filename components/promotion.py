@@ -17,7 +17,7 @@ import pulumi
 import pulumi_docker as docker
 
 from . import naming
-from ._args import Problems, checks_skipped
+from ._args import Problems, check_args
 from .credentials import RegistryAuthArgs
 from .image import check_platform, tagged
 
@@ -63,10 +63,7 @@ class PromotedImage(pulumi.ComponentResource):
     """The source's `<repository>@sha256:...` that was promoted."""
 
     def __init__(self, name: str, args: PromotedImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        if not checks_skipped():
-            problems = Problems("PromotedImageArgs")
-            check_promotion(args, problems)
-            problems.raise_any()
+        check_args("PromotedImageArgs", check_promotion, args)
         super().__init__("ocir:index:PromotedImage", name, None, opts)
 
         reference = pulumi.Output.from_input(args["source_reference"]).apply(_checked_reference)

@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from ._args import Problems, checks_skipped
+from ._args import Problems, check_args
 from .credentials import RegistryAuthArgs
 
 DEFAULT_TIMEOUT_SECONDS = 120
@@ -267,6 +267,10 @@ class RegistryLoginCheckArgs:
     """Speak plain HTTP (a local test registry); default False (HTTPS)."""
 
 
+def _check_login_args(args: RegistryLoginCheckArgs, problems: Problems) -> None:
+    problems.check("timeout_seconds", args.timeout_seconds, check_timeout_seconds)
+
+
 class RegistryLoginCheck(Resource, module="ocir", name="RegistryLoginCheck"):
     """Succeeds once the registry accepts the credentials; fails the update with the registry's last
     answer if it has not after ``timeout_seconds``. Make the push depend on it."""
@@ -279,10 +283,7 @@ class RegistryLoginCheck(Resource, module="ocir", name="RegistryLoginCheck"):
     """Seconds from the first attempt to acceptance."""
 
     def __init__(self, name: str, args: RegistryLoginCheckArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        if not checks_skipped():
-            problems = Problems("RegistryLoginCheckArgs")
-            problems.check("timeout_seconds", args.timeout_seconds, check_timeout_seconds)
-            problems.raise_any()
+        check_args("RegistryLoginCheckArgs", _check_login_args, args)
         super().__init__(
             RegistryLoginCheckProvider(),
             name,

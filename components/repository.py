@@ -7,7 +7,7 @@ import pulumi
 from pulumi_oci import artifacts
 
 from . import naming
-from ._args import Problems, checks_skipped
+from ._args import Problems, check_args
 
 CONTAINER_REPOSITORY = "oci:Artifacts/containerRepository:ContainerRepository"
 # Before 0.2.0 the repository was the child of the image component of the same name (one of
@@ -65,10 +65,7 @@ class Repository(pulumi.ComponentResource):
     the repository."""
 
     def __init__(self, name: str, args: RepositoryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        if not checks_skipped():
-            problems = Problems("RepositoryArgs")
-            check_repository_args(args, problems)
-            problems.raise_any()
+        check_args("RepositoryArgs", check_repository_args, args)
         super().__init__("ocir:index:Repository", name, None, opts)
 
         protect = bool(args.get("protect"))
