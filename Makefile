@@ -5,7 +5,7 @@
 #               saying why, otherwise)
 PYTHON ?= python3
 VENV ?= venv
-STACK ?= dev
+STACK ?=
 BIN := $(VENV)/bin
 # The private Docker engine of `make engine` (tools/local-dockerd.sh); needs root.
 ENGINE_DIR ?= /tmp/ocir-engine

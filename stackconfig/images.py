@@ -4,7 +4,6 @@ The rules on the values themselves (names, tags, platforms, lengths, uniqueness)
 components (components.project.check_project_args) and run there, once.
 """
 
-import difflib
 import json
 import posixpath
 from collections.abc import Mapping
@@ -15,7 +14,7 @@ from typing import Any
 from components.project import DEFAULT_CONTEXT, ProjectImageArgs
 
 from .errors import Problems
-from .keys import IMAGE_FIELDS, full
+from .keys import IMAGE_FIELDS, did_you_mean, full
 
 KEY = full("images")
 
@@ -97,8 +96,7 @@ def _image(index: int, item: Any, project_dir: Path | None, problems: Problems, 
         return None
     before = len(problems.items)
     for unknown in sorted(set(item) - set(IMAGE_FIELDS)):
-        hint = difflib.get_close_matches(unknown, IMAGE_FIELDS, n=1)
-        suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+        suggestion = did_you_mean(unknown, IMAGE_FIELDS)
         problems.add(f"{where}.{unknown}", f"unknown field{suggestion}; known fields: {', '.join(IMAGE_FIELDS)}")
 
     def text(name: str, required: bool = False) -> str | None:

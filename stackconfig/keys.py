@@ -1,7 +1,9 @@
 """The program's config keys (`ocir:*`), as Pulumi.yaml declares them, and how component argument paths
 map back to them (so an error raised by a component check names the key the user wrote)."""
 
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 NAMESPACE = "ocir"
@@ -73,3 +75,14 @@ def key_of(path: str, image_indexes: list[int]) -> str:
         index = image_indexes[int(match["index"])]
         return f"{full('images')}[{index}].{_camel(match['field'])}{match['rest']}"
     return full(_ARG_KEYS.get(path, _camel(path)))
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """` (did you mean X?)` for a close match only: a typo, a wrong case, a letter too many or too few.
+
+    Names are compared without the `ocir:` namespace, which every key shares and which would make
+    any short key look close to every other.
+    """
+    bare = {candidate.split(":")[-1].lower(): candidate for candidate in known}
+    match = difflib.get_close_matches(name.split(":")[-1].lower(), list(bare), n=1, cutoff=0.8)
+    return f" (did you mean {bare[match[0]]}?)" if match else ""

@@ -9,7 +9,6 @@ rules, the provider's region); the rules on the values are the components' own
 """
 
 import contextlib
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from components.regions import RegionError, resolve_region
 
 from .errors import ConfigError, Problems
 from .images import ImageSpec, boolean, parse_images
-from .keys import KEYS, KEYS_BY_NAME, full, key_of
+from .keys import KEYS, KEYS_BY_NAME, did_you_mean, full, key_of
 
 # Pulumi's stack name rules: organization names are letters, digits, '-' and '_'; project and stack
 # names add '.'. The name must be fully qualified so that it means the same stack on every backend.
@@ -135,9 +134,7 @@ def parse_settings(raw: Mapping[str, Any], *, project_dir: Path | None = None) -
     problems = Problems()
     known = {full(key.name) for key in KEYS}
     for key in sorted(k for k in raw if k.startswith("ocir:") and k not in known):
-        hint = difflib.get_close_matches(key, sorted(known), n=1)
-        suggestion = f" (did you mean {hint[0]}?)" if hint else ""
-        problems.add(key, f"unknown key{suggestion}; this project reads {', '.join(sorted(known))}")
+        problems.add(key, f"unknown key{did_you_mean(key, known)}; this project reads {', '.join(sorted(known))}")
 
     values = {key.name: _string(raw, key.name, problems) for key in KEYS if key.name not in _NOT_STRINGS}
     allow_list = boolean(raw.get(full("allowListRepositories")), full("allowListRepositories"), problems)

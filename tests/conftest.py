@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,3 +48,11 @@ def run() -> Callable[..., StackRun]:
         return run_program(config, **kwargs)
 
     return _run
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the program with the tests' own dev and prod stack files (tests/projects.py)."""
+    from tests.projects import DEV, PROD, write_project
+
+    return write_project(tmp_path_factory.mktemp("project"), {"dev": DEV, "prod": PROD})

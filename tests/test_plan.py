@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from tests.projects import DEV, write_project
 from tools import plan
 from tools.stackfiles import PROJECT_DIR
 
 DEV_STATEMENTS = [
-    "allow group oraas-developers to manage repos in tenancy where target.repo.name = /p-oraas-dev-*/",
-    "allow group oraas-developers to inspect repos in tenancy where any {request.operation='ListDockerRepositories', "
+    "allow group shop-developers to manage repos in tenancy where target.repo.name = /p-shop-dev-*/",
+    "allow group shop-developers to inspect repos in tenancy where any {request.operation='ListDockerRepositories', "
     "request.operation='ListContainerRepositories'}",
 ]
 
 
 def test_text_plan_lists_every_resource_with_statements_and_image_references(
-    capsys: pytest.CaptureFixture[str],
+    project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert plan.main(["dev"]) == 0
+    assert plan.main(["dev", "--project-dir", str(project)]) == 0
     text = capsys.readouterr().out
     for kind in (
         "oci:Identity/policy:Policy",
@@ -36,14 +35,14 @@ def test_text_plan_lists_every_resource_with_statements_and_image_references(
         assert f"+ {kind}  " in text
     for statement in DEV_STATEMENTS:
         assert f"- {statement}\n" in text
-    assert "imageName: fra.ocir.io/exampletenancyns/p-oraas-dev-simple-api:1.0" in text
+    assert "imageName: fra.ocir.io/shopns/p-shop-dev-storefront:1.0" in text
     assert "password: [secret]" in text
     assert "authToken: [secret]" in text
     assert "repoDigest: (known after apply)" in text
 
 
-def test_json_plan_is_complete_and_machine_readable(capsys: pytest.CaptureFixture[str]) -> None:
-    assert plan.main(["prod", "--json"]) == 0
+def test_json_plan_is_complete_and_machine_readable(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert plan.main(["prod", "--json", "--project-dir", str(project)]) == 0
     document = json.loads(capsys.readouterr().out)
     assert (document["project"], document["stack"]) == ("ocir", "prod")
     by_type: dict[str, list[dict[str, Any]]] = {}
@@ -51,14 +50,14 @@ def test_json_plan_is_complete_and_machine_readable(capsys: pytest.CaptureFixtur
         by_type.setdefault(resource["type"], []).append(resource)
     (policy,) = by_type["oci:Identity/policy:Policy"]
     assert policy["inputs"]["statements"] == [
-        "allow group 'acme-prod'/'oraas-release' to manage repos in tenancy where target.repo.name = /p-oraas-prd-*/"
+        "allow group 'shop-domain'/'shop-release' to manage repos in tenancy where target.repo.name = /p-shop-prd-*/"
     ]
     (token,) = by_type["oci:Identity/authToken:AuthToken"]
     assert token["options"]["additionalSecretOutputs"] == ["token"]
     (image,) = by_type["docker:index/image:Image"]
     assert image["inputs"]["registry"]["password"] == "[secret]"
     assert image["secretInputs"] == ["registry.password"]
-    assert "p-oraas-prd-simple-api-repository" in image["dependsOn"]
+    assert "p-shop-prd-storefront-repository" in image["dependsOn"]
     # prod looks up its namespace and user name at deploy time, and every stack first counts the
     # push user's auth tokens: the plan says so.
     assert {lookup["function"] for lookup in document["lookups"]} == {
@@ -66,7 +65,7 @@ def test_json_plan_is_complete_and_machine_readable(capsys: pytest.CaptureFixtur
         "oci:Identity/getUser:getUser",
         "oci:Identity/getAuthTokens:getAuthTokens",
     }
-    assert image["inputs"]["imageName"] == "eu-frankfurt-1.ocir.io/<tenancy-namespace>/p-oraas-prd-simple-api:1.0.0"
+    assert image["inputs"]["imageName"] == "eu-frankfurt-1.ocir.io/<tenancy-namespace>/p-shop-prd-storefront:1.0.0"
     assert document["outputs"]["policyId"] == "(known after apply)"
     assert set(document["outputs"]) == {
         "registryServer",
@@ -79,13 +78,8 @@ def test_json_plan_is_complete_and_machine_readable(capsys: pytest.CaptureFixtur
 
 
 def test_plan_of_an_invalid_stack_fails_naming_the_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(PROJECT_DIR / name, tmp_path / name)
-    shutil.copytree(PROJECT_DIR / "app", tmp_path / "app")
-    config = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())
-    config["config"]["ocir:groupName"] = "devs' to manage all-resources in tenancy //"
-    config["config"]["ocir:prefx"] = "typo"
-    (tmp_path / "Pulumi.broken.yaml").write_text(yaml.safe_dump(config))
+    broken = {**DEV, "ocir:groupName": "devs' to manage all-resources in tenancy //", "ocir:prefx": "typo"}
+    write_project(tmp_path, {"broken": broken})
 
     assert plan.main(["broken", "--project-dir", str(tmp_path)]) == 1
     printed = capsys.readouterr()
@@ -96,14 +90,14 @@ def test_plan_of_an_invalid_stack_fails_naming_the_keys(tmp_path: Path, capsys: 
     assert lines[2].startswith("ocir:groupName: must be an IAM group name")
 
 
-def test_plan_of_a_missing_stack_lists_the_stacks(capsys: pytest.CaptureFixture[str]) -> None:
-    assert plan.main(["staging"]) == 2
-    assert "stacks here: dev, prod" in capsys.readouterr().err
+def test_plan_of_a_missing_stack_lists_the_stacks(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert plan.main(["no-such-stack", "--project-dir", str(project)]) == 2
+    assert "stacks here: dev, prod" in capsys.readouterr().err  # the test project's own
 
 
-def test_plan_command_runs_from_any_directory(tmp_path: Path) -> None:
+def test_plan_command_runs_from_any_directory(project: Path, tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "tools.plan", "dev", "--json"],
+        [sys.executable, "-m", "tools.plan", "dev", "--json", "--project-dir", str(project)],
         cwd=tmp_path,
         env={"PYTHONPATH": str(PROJECT_DIR), "PATH": "/usr/bin:/bin"},
         capture_output=True,

@@ -134,12 +134,12 @@ def test_diff_command_reads_two_json_plans(tmp_path: Path, capsys: pytest.Captur
     assert plan.main(["diff", str(tmp_path / "bad.json"), str(head)]) == 2
 
 
-def test_diff_of_the_plans_the_json_command_prints(tmp_path: Path) -> None:
+def test_diff_of_the_plans_the_json_command_prints(project: Path, tmp_path: Path) -> None:
     # End to end, as the workflow runs it: two `--json` plans from the command line, then `diff`.
     env = {"PYTHONPATH": str(PROJECT_DIR), "PATH": "/usr/bin:/bin"}
     for stack in ("dev", "prod"):
         printed = subprocess.run(
-            [sys.executable, "-m", "tools.plan", stack, "--json"], cwd=tmp_path, env=env,
+            [sys.executable, "-m", "tools.plan", stack, "--json", "--project-dir", str(project)], cwd=tmp_path, env=env,
             capture_output=True, text=True, timeout=120, check=True,
         ).stdout  # fmt: skip
         (tmp_path / f"{stack}.json").write_text(printed)
@@ -148,8 +148,8 @@ def test_diff_of_the_plans_the_json_command_prints(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     lines = diff_block(result.stdout)
-    assert "- allow group oraas-developers to manage repos in tenancy where target.repo.name = /p-oraas-dev-*/" in lines
+    assert "- allow group shop-developers to manage repos in tenancy where target.repo.name = /p-shop-dev-*/" in lines
     assert (
-        "+ allow group 'acme-prod'/'oraas-release' to manage repos in tenancy where target.repo.name = /p-oraas-prd-*/"
+        "+ allow group 'shop-domain'/'shop-release' to manage repos in tenancy where target.repo.name = /p-shop-prd-*/"
         in lines
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -251,9 +252,18 @@ def test_every_stack_in_the_repo_passes_the_pack(stack: str) -> None:
     assert check_stack(stack) == []
 
 
-def _broken_run(stack: str, patch: Callable[[], None]) -> list[Violation]:
-    patch()
-    return check_run(run_stack(stack), load_stack_config(stack).values)
+Broken = Callable[[str, Callable[[], None]], list[Violation]]
+
+
+@pytest.fixture
+def broken_run(project: Path) -> Callable[[str, Callable[[], None]], list[Violation]]:
+    """The pack's verdict on the test project's stack after ``patch`` broke the program."""
+
+    def _broken_run(stack: str, patch: Callable[[], None]) -> list[Violation]:
+        patch()
+        return check_run(run_stack(stack, project_dir=project), load_stack_config(stack, project).values)
+
+    return _broken_run
 
 
 def _wrap_repository(monkeypatch: pytest.MonkeyPatch, **forced: Any) -> None:
@@ -265,34 +275,34 @@ def _wrap_repository(monkeypatch: pytest.MonkeyPatch, **forced: Any) -> None:
     monkeypatch.setattr(artifacts, "ContainerRepository", broken)
 
 
-def test_a_widened_statement_in_the_program_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_widened_statement_in_the_program_is_caught(monkeypatch: pytest.MonkeyPatch, broken_run: Broken) -> None:
     def widened(*args: Any, **kwargs: Any) -> list[str]:
         statements = policy_statements(*args, **kwargs)
         return [statements[0].replace("-*/", "*/"), *statements[1:]]
 
-    found = _broken_run("dev", lambda: monkeypatch.setattr(components.access_policy, "policy_statements", widened))
+    found = broken_run("dev", lambda: monkeypatch.setattr(components.access_policy, "policy_statements", widened))
     assert {v.policy for v in found} == {"ocir-iam-statements-scoped"}
-    assert "/p-oraas-dev*/" in found[0].message
+    assert "/p-shop-dev*/" in found[0].message
 
 
-def test_a_public_repository_nobody_asked_for_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    found = _broken_run("dev", lambda: _wrap_repository(monkeypatch, is_public=True))
+def test_a_public_repository_nobody_asked_for_is_caught(monkeypatch: pytest.MonkeyPatch, broken_run: Broken) -> None:
+    found = broken_run("dev", lambda: _wrap_repository(monkeypatch, is_public=True))
     assert {v.policy for v in found} == {"ocir-repository-private"}
 
 
-def test_a_mutable_production_repository_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    found = _broken_run("prod", lambda: _wrap_repository(monkeypatch, is_immutable=False))
+def test_a_mutable_production_repository_is_caught(monkeypatch: pytest.MonkeyPatch, broken_run: Broken) -> None:
+    found = broken_run("prod", lambda: _wrap_repository(monkeypatch, is_immutable=False))
     assert {v.policy for v in found} == {"ocir-production-immutable"}
     # The same declaration in dev is allowed: dev is not production.
-    assert _broken_run("dev", lambda: None) == []
+    assert broken_run("dev", lambda: None) == []
 
 
-def test_a_repository_outside_the_prefix_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    found = _broken_run("dev", lambda: _wrap_repository(monkeypatch, display_name="someone-else-api"))
+def test_a_repository_outside_the_prefix_is_caught(monkeypatch: pytest.MonkeyPatch, broken_run: Broken) -> None:
+    found = broken_run("dev", lambda: _wrap_repository(monkeypatch, display_name="someone-else-api"))
     assert {v.policy for v in found} == {"ocir-repository-prefix"}
 
 
-def test_a_latest_tag_in_production_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_latest_tag_in_production_is_caught(monkeypatch: pytest.MonkeyPatch, broken_run: Broken) -> None:
     real = docker.Image
 
     def latest(name: str, **kwargs: Any) -> Any:
@@ -301,5 +311,5 @@ def test_a_latest_tag_in_production_is_caught(monkeypatch: pytest.MonkeyPatch) -
         )
         return real(name, **kwargs)
 
-    found = _broken_run("prod", lambda: monkeypatch.setattr(docker, "Image", latest))
+    found = broken_run("prod", lambda: monkeypatch.setattr(docker, "Image", latest))
     assert {v.policy for v in found} == {"ocir-production-no-latest"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -125,9 +126,9 @@ def test_every_stack_file_declares_the_contract(stack: str) -> None:
     assert (GET_USER in lookups) is ("ocir:userName" not in config)
 
 
-def test_stacks_differ_as_environments_do() -> None:
-    dev = run_stack("dev", mocks=OcirMocks(token=TOKEN))
-    prod = run_stack("prod", mocks=OcirMocks(token=TOKEN))
+def test_stacks_differ_as_environments_do(project: Path) -> None:
+    dev = run_stack("dev", project_dir=project, mocks=OcirMocks(token=TOKEN))
+    prod = run_stack("prod", project_dir=project, mocks=OcirMocks(token=TOKEN))
     assert len(dev.one(POLICY).plain["statements"]) == 2  # dev may list every repository
     assert len(prod.one(POLICY).plain["statements"]) == 1  # prod: least privilege
     assert all(r.plain["isImmutable"] is False for r in dev.of_type(REPOSITORY))

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
-import yaml
 
 from stackconfig import ConfigError, parse_settings
 from stackconfig.promotion import source_reference
 from tests.conftest import TOKEN, valid_config
+from tests.projects import DEV, PROD, write_project
 from tools import plan
 from tools.harness import StackRun, reference_outputs, run_program, run_stack
 from tools.mocks import OcirMocks
 from tools.monitor import Registration
 from tools.policy_check import check_run
 from tools.resource_types import IMAGE, REGISTRY_IMAGE, REMOTE_IMAGE, REPOSITORY, STACK_REFERENCE, TAG
-from tools.stackfiles import PROJECT_DIR, encode_config, load_stack_config
+from tools.stackfiles import encode_config
 from tools.urn_rules import kept_urns
 
 SOURCE = "organization/ocir/dev"
@@ -28,14 +27,14 @@ DIGEST = "sha256:" + "d" * 64
 
 
 def dev_run() -> StackRun:
-    return run_stack("dev", mocks=OcirMocks(token=TOKEN))
+    return run_program(DEV, stack="dev", mocks=OcirMocks(token=TOKEN))
 
 
 def promoted_prod(
     source_outputs: dict[str, Any] | None = None, raise_errors: bool = True, **overrides: Any
 ) -> StackRun:
-    """Pulumi.prod.yaml with ocir:promoteFrom set, dev's outputs behind a mocked StackReference."""
-    values = dict(load_stack_config("prod").values)
+    """The tests' production stack with ocir:promoteFrom set, dev's outputs behind a mocked StackReference."""
+    values = encode_config(PROD)
     values["ocir:promoteFrom"] = SOURCE
     values.update(encode_config({f"ocir:{key}": value for key, value in overrides.items()}))
     outputs = source_outputs if source_outputs is not None else reference_outputs(dev_run())
@@ -49,8 +48,8 @@ def one(run: StackRun, type_: str) -> Registration:
 
 def test_a_promoted_prod_builds_nothing_and_copies_devs_exact_digest() -> None:
     dev = dev_run()
-    dev_digest = dev.outputs["images"].value["simple-api"]["repoDigest"]
-    assert dev_digest.startswith("fra.ocir.io/exampletenancyns/p-oraas-dev-simple-api@sha256:")
+    dev_digest = dev.outputs["images"].value["storefront"]["repoDigest"]
+    assert dev_digest.startswith("fra.ocir.io/shopns/p-shop-dev-storefront@sha256:")
     prod = promoted_prod(reference_outputs(dev))
 
     assert prod.of_type(IMAGE) == []  # no docker build anywhere
@@ -59,7 +58,7 @@ def test_a_promoted_prod_builds_nothing_and_copies_devs_exact_digest() -> None:
 
     pulled = one(prod, REMOTE_IMAGE)
     assert pulled.plain["name"] == dev_digest  # pulled by digest, never by tag
-    target = "eu-frankfurt-1.ocir.io/mocktenancyns/p-oraas-prd-simple-api:1.0.0"
+    target = "eu-frankfurt-1.ocir.io/mocktenancyns/p-shop-prd-storefront:1.0.0"
     tagged = one(prod, TAG)
     assert (tagged.plain["sourceImage"], tagged.plain["targetImage"]) == (dev_digest, target)
     assert pulled.urn in tagged.dependencies
@@ -70,11 +69,11 @@ def test_a_promoted_prod_builds_nothing_and_copies_devs_exact_digest() -> None:
     repository = one(prod, REPOSITORY)
     assert {tagged.urn, one(prod, "oci:Identity/policy:Policy").urn} <= set(pushed.dependencies)
     assert repository.urn in tagged.dependencies  # the tag names the repository: it waits for it
-    assert repository.plain["displayName"] == "p-oraas-prd-simple-api"
+    assert repository.plain["displayName"] == "p-shop-prd-storefront"
     assert repository.plain["isImmutable"] is True
     assert repository.plain["freeformTags"]["promoted-from"] == SOURCE
 
-    exported = prod.outputs["images"].value["simple-api"]
+    exported = prod.outputs["images"].value["storefront"]
     assert exported["sourceRepoDigest"] == dev_digest
     assert exported["imageName"] == target
     assert exported["repoDigest"] == f"{target.rsplit(':', 1)[0]}@{dev_digest.rsplit('@', 1)[1]}"
@@ -83,16 +82,16 @@ def test_a_promoted_prod_builds_nothing_and_copies_devs_exact_digest() -> None:
 def test_the_pull_uses_devs_credentials_and_the_push_prods_and_both_stay_secret() -> None:
     prod = promoted_prod()
     (provider,) = prod.of_type("pulumi:providers:docker")
-    assert provider.name == "p-oraas-prd-pull-registry"
+    assert provider.name == "p-shop-prd-pull-registry"
     assert provider.secret_inputs == ["registryAuth"]
     pulled, pushed = one(prod, REMOTE_IMAGE), one(prod, REGISTRY_IMAGE)
     assert pulled.provider.startswith(provider.urn)  # the pull goes through dev's login ...
     # ... the push carries prod's own credentials (auth_config overrides the provider's login)
     assert TOKEN in provider.plain["registryAuth"]
-    assert '"username": "exampletenancyns/oraas-dev-ci"' in provider.plain["registryAuth"]
+    assert '"username": "shopns/shop-dev-ci"' in provider.plain["registryAuth"]
     assert pushed.plain["authConfig"] == {
         "address": "eu-frankfurt-1.ocir.io",
-        "username": "mocktenancyns/acme-prod/mock-push-user",
+        "username": "mocktenancyns/shop-domain/mock-push-user",
         "password": PROD_TOKEN,
     }
     assert pushed.secret_inputs == ["authConfig.password"]
@@ -102,7 +101,7 @@ def test_the_pull_uses_devs_credentials_and_the_push_prods_and_both_stay_secret(
 
 
 def test_switching_between_building_and_promoting_keeps_the_repository_both_ways() -> None:
-    built = run_stack("prod")
+    built = run_program(PROD, stack="prod")
     promoted = promoted_prod()
     # The repository is its own component, the same in both: only the image component changes.
     assert one(built, REPOSITORY).urn == one(promoted, REPOSITORY).urn
@@ -119,11 +118,11 @@ def test_switching_between_building_and_promoting_keeps_the_repository_both_ways
 
 def test_an_image_missing_from_the_source_stack_is_a_clear_error() -> None:
     outputs = reference_outputs(dev_run())
-    outputs["images"] = {"other": outputs["images"]["simple-api"]}
+    outputs["images"] = {"other": outputs["images"]["storefront"]}
     run = promoted_prod(outputs, raise_errors=False)
     assert run.error is not None
     message = str(run.error)
-    assert "ocir:promoteFrom: stack organization/ocir/dev has no image 'simple-api'" in message
+    assert "ocir:promoteFrom: stack organization/ocir/dev has no image 'storefront'" in message
     assert "(it has: other)" in message
     # Nothing is copied, and the repository waits for the check, so it is never declared.
     assert run.of_type(REPOSITORY) == run.of_type(REMOTE_IMAGE) == run.of_type(REGISTRY_IMAGE) == []
@@ -131,9 +130,9 @@ def test_an_image_missing_from_the_source_stack_is_a_clear_error() -> None:
 
 def test_a_source_image_without_a_pushed_digest_is_refused() -> None:
     outputs = reference_outputs(dev_run())
-    outputs["images"]["simple-api"]["repoDigest"] = "fra.ocir.io/ns/p-oraas-dev-simple-api:1.0"
+    outputs["images"]["storefront"]["repoDigest"] = "fra.ocir.io/ns/p-shop-dev-storefront:1.0"
     run = promoted_prod(outputs, raise_errors=False)
-    assert "ocir:promoteFrom: stack organization/ocir/dev's image 'simple-api' has no pushed digest" in str(run.error)
+    assert "ocir:promoteFrom: stack organization/ocir/dev's image 'storefront' has no pushed digest" in str(run.error)
 
 
 def test_source_reference_rules() -> None:
@@ -168,8 +167,7 @@ def test_a_stack_cannot_promote_from_itself() -> None:
 
 
 def test_the_policy_pack_passes_a_promoted_prod_and_catches_a_latest_tag() -> None:
-    values = dict(load_stack_config("prod").values)
-    values["ocir:promoteFrom"] = SOURCE
+    values = encode_config({**PROD, "ocir:promoteFrom": SOURCE})
     assert check_run(promoted_prod(), values) == []
     broken = promoted_prod()
     for resource in broken.resources:
@@ -183,18 +181,14 @@ def test_a_stack_file_that_promotes_from_another_stack_file_plans_under_mocks(
 ) -> None:
     # As `make plan STACK=release` would for a stack file that promotes from dev: the harness
     # evaluates dev (as deployed) to answer the StackReference.
-    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.dev.yaml"):
-        shutil.copy(PROJECT_DIR / name, tmp_path / name)
-    shutil.copytree(PROJECT_DIR / "app", tmp_path / "app")
-    release = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())
-    release["config"]["ocir:promoteFrom"] = SOURCE
-    (tmp_path / "Pulumi.release.yaml").write_text(yaml.safe_dump(release))
+    write_project(tmp_path, {"dev": DEV, "release": {**PROD, "ocir:promoteFrom": SOURCE}})
 
     run = run_stack("release", project_dir=tmp_path)
-    assert one(run, REMOTE_IMAGE).plain["name"] == run_stack("dev").outputs["images"].value["simple-api"]["repoDigest"]
+    dev_digest = run_stack("dev", project_dir=tmp_path).outputs["images"].value["storefront"]["repoDigest"]
+    assert one(run, REMOTE_IMAGE).plain["name"] == dev_digest
     assert plan.main(["release", "--project-dir", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
-    assert "+ docker:index/remoteImage:RemoteImage  p-oraas-prd-simple-api-pull" in printed
+    assert "+ docker:index/remoteImage:RemoteImage  p-shop-prd-storefront-pull" in printed
     assert f"pulumi:pulumi:StackReference (read)(name={SOURCE})" in printed
     assert "docker:index/image:Image" not in printed
     assert "registryAuth: [secret]" in printed

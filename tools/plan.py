@@ -21,7 +21,7 @@ from typing import Any
 
 from .harness import StackRun, run_stack
 from .mocks import OcirMocks
-from .stackfiles import PROJECT_DIR, PROJECT_NAME, stack_names
+from .stackfiles import PROJECT_DIR, PROJECT_NAME, StackFileError, stack_names
 from .wire import UNKNOWN, is_secret, secret_paths
 
 SECRET = "[secret]"
@@ -162,18 +162,26 @@ def main(argv: list[str] | None = None) -> int:
 
         return diff_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m tools.plan", description=__doc__.split("\n\n")[0])
-    parser.add_argument("stack", nargs="?", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default dev)")
+    parser.add_argument(
+        "stack", nargs="?", help="stack name: reads Pulumi.<stack>.yaml (default dev, or the first stack file)"
+    )
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-
+    stacks = stack_names(args.project_dir)
+    if args.stack is None:
+        args.stack = "dev" if "dev" in stacks or not stacks else stacks[0]
     if not (args.project_dir / f"Pulumi.{args.stack}.yaml").is_file():
         known = ", ".join(stack_names(args.project_dir)) or "none"
         print(f"error: no stack file Pulumi.{args.stack}.yaml (stacks here: {known})", file=sys.stderr)
         return 2
-    run = run_stack(
-        args.stack, project_dir=args.project_dir, mocks=OcirMocks(plan=True), preview=True, raise_errors=False
-    )
+    try:
+        run = run_stack(
+            args.stack, project_dir=args.project_dir, mocks=OcirMocks(plan=True), preview=True, raise_errors=False
+        )
+    except StackFileError as error:
+        print(error, file=sys.stderr)  # `<file>:<line>:<column>: <what>`, as compilers say it
+        return 1
     if run.error is not None:
         print(f"error: stack {args.stack} is not valid:\n{run.error}", file=sys.stderr)
         return 1

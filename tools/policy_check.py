@@ -10,12 +10,14 @@ the stack's config in PULUMI_CONFIG. Prints each violation and exits 1 if there 
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
@@ -27,7 +29,7 @@ from policy.pack import POLICIES
 
 from .harness import StackRun, run_stack
 from .monitor import Registration
-from .stackfiles import load_stack_config, stack_names
+from .stackfiles import PROJECT_DIR, StackFileError, load_stack_config, stack_names
 
 
 @dataclass(frozen=True)
@@ -96,16 +98,27 @@ def check_run(run: StackRun, config: Mapping[str, str]) -> list[Violation]:
     return check_registrations(run.resources, config)
 
 
-def check_stack(stack: str) -> list[Violation]:
-    config = load_stack_config(stack)
-    return check_run(run_stack(stack), config.values)
+def check_stack(stack: str, project_dir: Path = PROJECT_DIR) -> list[Violation]:
+    config = load_stack_config(stack, project_dir)
+    return check_run(run_stack(stack, project_dir=project_dir), config.values)
 
 
 def main(argv: list[str] | None = None) -> int:
-    stacks = (argv if argv is not None else sys.argv[1:]) or stack_names()
+    parser = argparse.ArgumentParser(prog="python -m tools.policy_check", description=__doc__.splitlines()[0])
+    parser.add_argument("stacks", nargs="*", help="stacks to check (default: every Pulumi.<stack>.yaml)")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    try:
+        return _check(args.stacks or stack_names(args.project_dir), args.project_dir)
+    except StackFileError as error:
+        print(error, file=sys.stderr)  # `<file>:<line>:<column>: <what>`, as compilers say it
+        return 1
+
+
+def _check(stacks: list[str], project_dir: Path) -> int:
     failed = False
     for stack in stacks:
-        violations = check_stack(stack)
+        violations = check_stack(stack, project_dir)
         if violations:
             failed = True
             print(f"stack {stack}: {len(violations)} policy violation(s)")

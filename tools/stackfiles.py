@@ -37,10 +37,29 @@ class StackConfig:
     secret_keys: list[str]
 
 
+class StackFileError(ValueError):
+    """Pulumi.yaml or a stack file that the CLI could not read: one line, `<file>:<line>:<column>: <what>`."""
+
+
 def _load_yaml(path: Path) -> Any:
     # libyaml's loader when PyYAML has it: the pure-Python one costs more than evaluating a stack.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(path.read_text(), Loader=loader)  # noqa: S506 (a safe loader either way)
+    try:
+        document = yaml.load(path.read_text(), Loader=loader)  # noqa: S506 (a safe loader either way)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{path.name}:{mark.line + 1}:{mark.column + 1}" if mark else path.name
+        what = error.problem or "not valid YAML"
+        if error.context:
+            what += f" ({error.context})"
+        raise StackFileError(f"{where}: {what}") from None
+    except yaml.YAMLError as error:
+        raise StackFileError(f"{path.name}: not valid YAML ({error})") from None
+    if document is not None and not isinstance(document, dict):
+        raise StackFileError(f"{path.name}:1:1: must be a mapping (config: ...), got {type(document).__name__}")
+    if isinstance(document, dict) and document.get("config") is not None and not isinstance(document["config"], dict):
+        raise StackFileError(f"{path.name}: config must be a mapping of keys to values")
+    return document
 
 
 def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfig:

@@ -36,9 +36,10 @@ import bcrypt
 import pytest
 
 from tests.integration.registry_server import http_status, serve_registry
+from tests.projects import DEV
 from tools import node_base
 from tools.docker_cli import docker, engine_answers
-from tools.harness import run_stack
+from tools.harness import run_program
 from tools.resource_types import IMAGE
 from tools.stackfiles import PROJECT_DIR
 
@@ -226,9 +227,11 @@ class DeclaredImage:
         return registry_host + "/" + self.image_name[len(prefix) :]
 
 
-def declared_images(stack: str = "dev") -> list[DeclaredImage]:
-    run = run_stack(stack)
-    assert run.error is None, f"the {stack} stack failed under mocks: {run.error}"
+def declared_images(config: dict[str, Any] | None = None) -> list[DeclaredImage]:
+    """The docker.Image inputs the program declares for a stack config (the tests' own dev stack by
+    default: the repository's stack files are the adopter's, and may build images that need the network)."""
+    run = run_program(config or DEV, stack="dev")
+    assert run.error is None, f"the stack failed under mocks: {run.error}"
     images = []
     for registration in run.of_type(IMAGE):
         inputs = registration.plain
@@ -250,8 +253,8 @@ def declared_images(stack: str = "dev") -> list[DeclaredImage]:
 
 @pytest.fixture(scope="session")
 def dev_image() -> DeclaredImage:
-    """The one image the dev stack declares."""
-    images = declared_images("dev")
+    """The one image the tests' dev stack declares (the sample app)."""
+    images = declared_images()
     assert len(images) == 1, f"the dev stack declares {len(images)} docker.Image resources, expected 1"
     return images[0]
 

@@ -1,0 +1,59 @@
+"""Projects the tests write themselves: a copy of the program with stack files of the tests' own.
+
+Tests that need particular stack values (a dev-like stack, a production one) use these, never the
+repository's Pulumi.<stack>.yaml: those belong to whoever adopts the project and may say anything.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.conftest import COMPARTMENT, TENANCY, USER
+from tools.stackfiles import PROJECT_DIR
+
+DEV: dict[str, Any] = {
+    "oci:region": "eu-frankfurt-1",
+    "ocir:prefix": "p-shop-dev",
+    "ocir:groupName": "shop-developers",
+    "ocir:allowListRepositories": True,
+    "ocir:tenancyOcid": TENANCY,
+    "ocir:compartmentOcid": COMPARTMENT,
+    "ocir:region": "fra",
+    "ocir:tenancyNamespace": "shopns",
+    "ocir:userOcid": USER,
+    "ocir:userName": "shop-dev-ci",
+    "ocir:production": False,
+    "ocir:images": [{"name": "storefront", "tag": "1.0", "context": "app"}],
+}
+"""Development: mutable tags, may list every repository, namespace and user name given."""
+
+PROD: dict[str, Any] = {
+    "oci:region": "eu-frankfurt-1",
+    "ocir:prefix": "p-shop-prd",
+    "ocir:groupName": "shop-release",
+    "ocir:identityDomain": "shop-domain",
+    "ocir:tenancyOcid": TENANCY,
+    "ocir:compartmentOcid": COMPARTMENT,
+    "ocir:region": "eu-frankfurt-1",
+    "ocir:userOcid": USER,
+    "ocir:userDomain": "shop-domain",
+    "ocir:production": True,
+    "ocir:images": [{"name": "storefront", "tag": "1.0.0", "context": "app", "platform": "linux/amd64"}],
+}
+"""Production: protected, immutable, identity-domain group and user, namespace and user looked up."""
+
+
+def write_project(directory: Path, stacks: dict[str, dict[str, Any]]) -> Path:
+    """The program in ``directory`` with one Pulumi.<name>.yaml per entry of ``stacks``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(PROJECT_DIR / name, directory / name)
+    if not (directory / "app").exists():
+        shutil.copytree(PROJECT_DIR / "app", directory / "app")
+    for stack, config in stacks.items():
+        (directory / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
+    return directory
