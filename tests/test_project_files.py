@@ -45,7 +45,7 @@ def test_every_stack_file_sets_every_required_key_and_no_unknown_one(stack: str)
 
 
 def test_there_is_a_stack_file() -> None:
-    assert stack_names(), "no Pulumi.<stack>.yaml: add one (pulumi new, or README "Make it yours")"
+    assert stack_names(), "no Pulumi.<stack>.yaml: add one (pulumi new, or README 'Make it yours')"
 
 
 def test_requirements_pin_the_pulumi_sdks() -> None:
