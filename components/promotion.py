@@ -8,7 +8,8 @@ The pull authenticates through the component's docker provider (pass one logged 
 registry in `providers`), so the pushing stack's IAM policy needs no grant on the source's
 repositories. The image config, and so the image ID, is the source's byte for byte; a
 single-platform image (the only kind docker.Image builds) is pushed with the same manifest, so the
-registry reports the source's digest. `sourceRepoDigest` records what was promoted either way.
+registry is expected to report the source's digest. `repoDigest` is whatever the registry answered
+and `sourceRepoDigest` what was promoted, so a consumer can compare them.
 """
 
 from typing import NotRequired, TypedDict

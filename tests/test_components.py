@@ -383,8 +383,11 @@ def test_promoted_image_pulls_by_digest_tags_and_pushes() -> None:
     # The push waits for what the component depends on.
     assert result.one(POLICY).urn in push.dependencies
     assert result.outputs["sourceRepoDigest"].value == SOURCE
-    # The digest is the one the (mock) registry reports; the program puts the pushed repository before it.
-    assert result.outputs["repoDigest"].value == f"iad.ocir.io/axaxnpcrorw5/p-team-api@{SOURCE_DIGEST}"
+    # repoDigest is what the registry answered for this push (the push's sha256Digest), in the pushed
+    # repository; the mock answers a digest of its own, so this cannot pass by echoing the source.
+    reported = push.state["sha256Digest"]
+    assert reported != SOURCE_DIGEST
+    assert result.outputs["repoDigest"].value == f"iad.ocir.io/axaxnpcrorw5/p-team-api@{reported}"
 
 
 # Refusals: bad arguments stop a component before anything is declared
