@@ -16,12 +16,13 @@ from tools import plan
 from tools.harness import run_program
 from tools.mocks import OcirMocks
 from tools.plan_diff import code, diff_plans, render_markdown
-from tools.stackfiles import PROJECT_DIR
+from tools.stackfiles import PROJECT_DIR, encode_config
 
 
 def document(mocks: OcirMocks | None = None, **overrides: Any) -> dict[str, Any]:
-    run = run_program(valid_config(**overrides), mocks=mocks or OcirMocks(plan=True), preview=True)
-    return plan.plan_document(run)
+    config = valid_config(**overrides)
+    run = run_program(config, mocks=mocks or OcirMocks(plan=True), preview=True)
+    return plan.plan_document(run, encode_config(config))
 
 
 def diff_block(markdown: str) -> list[str]:
@@ -72,7 +73,7 @@ def test_added_and_removed_resources_and_changed_inputs() -> None:
     markdown = render_markdown(one, two)
     assert "- `inputs.imageName`: `fra.ocir.io/<tenancy-namespace>/p-test-api:1.0` → " in markdown
     assert "`fra.ocir.io/<tenancy-namespace>/p-test-api:1.1`" in markdown
-    assert "**4 to add, " in markdown
+    assert "**2 to add, " in markdown
     back = {(c.kind, c.name) for c in diff_plans(two, one)}
     assert {("removed", "p-test-web"), ("removed", "p-test-web-repository"), ("removed", "p-test-web-image")} <= back
 
@@ -128,10 +129,37 @@ def test_diff_command_reads_two_json_plans(tmp_path: Path, capsys: pytest.Captur
     out = capsys.readouterr().out
     assert out.startswith("### ocir plan diff: stack `test`")
     assert f"+ {LIST}" in out
-    assert plan.main(["diff", str(empty), str(head)]) == 0
-    assert plan.main(["diff", str(empty), str(empty)]) == 2
+    # An empty or missing file is a failed plan command, never "no stack": only --absent says that.
+    assert plan.main(["diff", str(empty), str(head)]) == 2
+    assert "is empty" in capsys.readouterr().err
+    assert plan.main(["diff", str(tmp_path / "missing.json"), str(head)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert plan.main(["diff", str(tmp_path / "missing.json"), str(head), "--absent", "base"]) == 0
+    assert "the stack is new" in capsys.readouterr().out
+    assert plan.main(["diff", str(base), str(empty), "--absent", "head"]) == 0
+    assert "this change removes the stack" in capsys.readouterr().out
     (tmp_path / "bad.json").write_text('{"not": "a plan"}')
     assert plan.main(["diff", str(tmp_path / "bad.json"), str(head)]) == 2
+
+
+def test_a_plan_of_a_failed_run_fails_the_diff_with_its_errors(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.projects import DEV, write_project
+
+    broken = write_project(tmp_path / "broken", {"dev": {**DEV, "ocir:prefix": "P*"}})
+    assert plan.main(["dev", "--json", "--project-dir", str(broken)]) == 1
+    printed = capsys.readouterr()
+    failed = json.loads(printed.out)
+    assert failed["errors"][0].startswith("ocir:prefix: must be lower-case")
+    (tmp_path / "head.json").write_text(printed.out)
+    assert plan.main(["dev", "--json", "--project-dir", str(project)]) == 0
+    (tmp_path / "base.json").write_text(capsys.readouterr().out)
+    assert plan.main(["diff", str(tmp_path / "base.json"), str(tmp_path / "head.json")]) == 1
+    out = capsys.readouterr().out
+    assert "**The plan failed on the head side**; nothing is compared:" in out
+    assert "ocir:prefix: must be lower-case" in out
+    assert "to remove" not in out
 
 
 def test_diff_of_the_plans_the_json_command_prints(project: Path, tmp_path: Path) -> None:
@@ -153,3 +181,93 @@ def test_diff_of_the_plans_the_json_command_prints(project: Path, tmp_path: Path
         "+ allow group 'shop-domain'/'shop-release' to manage repos in tenancy where target.repo.name = /p-shop-prd-*/"
         in lines
     )
+
+
+# --- risks: each plan pair carries exactly the risks it has ----------------------------------------------
+
+
+def _risks(base: dict[str, Any] | None, head: dict[str, Any] | None) -> list[str]:
+    from tools.plan_diff import risks
+
+    return risks(base, head)
+
+
+def test_an_unchanged_stack_has_no_risks_and_no_heading() -> None:
+    assert _risks(document(production=True), document(production=True)) == []
+    assert "Risks" not in render_markdown(document(), document())
+
+
+def test_a_prefix_change_in_production_names_the_protected_resources_the_update_stops_on() -> None:
+    found = _risks(document(production=True), document(production=True, prefix="p-new"))
+    protected = [line for line in found if "is protected: `pulumi up` will stop**" in line]
+    assert {line.split("`")[3] for line in protected} == {"p-test-access-policy", "p-test-api-repository"}
+    assert "Repository `p-test-api` leaves the stack but is **retained in OCI with its images**" in "\n".join(found)
+    assert any("The **auth token is replaced**" in line for line in found)
+    assert any(line.startswith("IAM statement **granted**: `allow group test-devs") for line in found)
+    assert len(found) == 5  # two protected, the retained repository, the token, the new statement
+    markdown = render_markdown(document(production=True), document(production=True, prefix="p-new"))
+    assert markdown.index("#### Risks") < markdown.index("####", markdown.index("#### Risks") + 5)
+    assert "(replaces `p-test-access-policy`)" in markdown
+    assert "(replaced)" not in markdown  # said once, by "replaces"
+
+
+def test_an_image_removed_in_dev_deletes_its_repository_and_images() -> None:
+    two = document(images=[{"name": "api", "tag": "1.0"}, {"name": "web", "tag": "1.0"}])
+    found = _risks(two, document())
+    assert found == ["Repository `p-test-web` is **deleted with every image in it**."]
+
+
+def test_a_rotation_replaces_the_token_and_nothing_else() -> None:
+    found = _risks(document(tokenRotation="2026-10"), document(tokenRotation="2026-11"))
+    assert len(found) == 1
+    assert found[0].startswith("The **auth token is replaced**: everything that logs in with `authToken`")
+
+
+def test_a_repository_made_public_is_a_risk() -> None:
+    private = document(images=[{"name": "api", "tag": "1.0"}])
+    public = document(images=[{"name": "api", "tag": "1.0", "public": True}])
+    found = _risks(private, public)
+    assert found == ["Repository `p-test-api` **becomes public**: anyone can pull its images without logging in."]
+    assert _risks(public, private) == []  # back to private is not a risk
+
+
+def test_a_widened_statement_is_a_risk() -> None:
+    base = document()
+    head = json.loads(json.dumps(base))
+    policy = next(r for r in head["resources"] if r["type"] == "oci:Identity/policy:Policy")
+    policy["inputs"]["statements"] = [MANAGE.format(prefix="p-test").replace("-*/", "*/")]
+    found = _risks(base, head)
+    assert found == [f"IAM statement **granted**: `{MANAGE.format(prefix='p-test').replace('-*/', '*/')}`"]
+
+
+def test_deleting_the_policy_is_a_risk() -> None:
+    found = _risks(document(), None)
+    assert any(line.startswith("The IAM policy `p-test-access-policy` is **deleted**") for line in found)
+    assert any("is **deleted with every image in it**" in line for line in found)
+    assert any("The **auth token is deleted**" in line for line in found)
+
+
+def test_counts_cover_cloud_resources_only() -> None:
+    markdown = render_markdown(None, document())
+    # policy, token, repository, image: not the components, nor the login check.
+    assert "**4 to add, 0 to change, 0 to replace, 0 to remove**" in markdown
+
+
+def test_aliases_read_as_text() -> None:
+    resources = document()["resources"]
+    image = next(r for r in resources if r["type"] == "ocir:index:Image")
+    assert image["options"]["aliases"] == ["was of type ocir:index:RepositoryImage"]
+    repository = next(r for r in resources if r["type"].endswith("ContainerRepository"))
+    assert repository["options"]["aliases"][0].startswith(
+        "was urn:pulumi:test::ocir::ocir:index:OcirProject$ocir:index:RepositoryImage$"
+    )
+
+
+def test_the_plan_shows_the_default_providers_and_their_region() -> None:
+    region: dict[str, Any] = {"oci:region": "eu-frankfurt-1"}
+    providers = {p["type"]: p for p in document(None, **region)["providers"]}
+    assert set(providers) == {"pulumi:providers:oci", "pulumi:providers:docker"}
+    assert providers["pulumi:providers:oci"]["config"] == {"region": "eu-frankfurt-1"}
+    assert providers["pulumi:providers:oci"]["version"] == "5.5.0"
+    unset = {p["type"]: p for p in document()["providers"]}
+    assert unset["pulumi:providers:oci"]["config"]["region"].startswith("(from the OCI config file")

@@ -229,6 +229,7 @@ def run_stack(stack: str, *, project_dir: Path = PROJECT_DIR, **kwargs: Any) -> 
         and isinstance(mocks, OcirMocks)
         and "/".join(source) not in mocks.stack_outputs
     ):
-        source_run = run_stack(source[2], project_dir=project_dir, mocks=OcirMocks(token=mocks.token))
+        # In a plan the source stack's digests are as unknown as this one's: only the deployed source knows them.
+        source_run = run_stack(source[2], project_dir=project_dir, mocks=OcirMocks(token=mocks.token, plan=mocks.plan))
         mocks.stack_outputs["/".join(source)] = reference_outputs(source_run)
     return run_program(config.values, stack=stack, project_dir=project_dir, **kwargs)

@@ -16,12 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from .harness import StackRun, run_stack
 from .mocks import OcirMocks
-from .stackfiles import PROJECT_DIR, PROJECT_NAME, StackFileError, stack_names
+from .stackfiles import PROJECT_DIR, PROJECT_NAME, StackFileError, load_stack_config, stack_names
 from .wire import UNKNOWN, is_secret, secret_paths
 
 SECRET = "[secret]"
@@ -45,7 +47,80 @@ def _shown(value: Any) -> Any:
     return value
 
 
-def plan_document(run: StackRun) -> dict[str, Any]:
+def alias_text(alias: dict[str, Any], resource: Any) -> str:
+    """An alias as a reviewer reads it: the identity the resource had before."""
+    if "urn" in alias:
+        return f"was {alias['urn']}"
+    spec = alias.get("spec", {})
+    parts = []
+    if spec.get("name") and spec["name"] != resource.name:
+        parts.append(f"named {spec['name']}")
+    if spec.get("type") and spec["type"] != resource.type:
+        parts.append(f"of type {spec['type']}")
+    if spec.get("noParent"):
+        parts.append("without a parent")
+    elif spec.get("parentUrn"):
+        parts.append(f"under {spec['parentUrn']}")
+    if spec.get("stack") or spec.get("project"):
+        parts.append(f"in {spec.get('project') or PROJECT_NAME}/{spec.get('stack') or run_stack_name(resource)}")
+    return "was " + (", ".join(parts) if parts else "the same resource")
+
+
+def run_stack_name(resource: Any) -> str:
+    return str(resource.urn.split("::")[0].rsplit(":", 1)[1])
+
+
+def is_cloud_resource(resource: Mapping[str, Any]) -> bool:
+    """What a plan counts: resources a provider creates, not components, providers or the login check."""
+    type_ = str(resource["type"])
+    return bool(resource["custom"]) and not type_.startswith(("pulumi:", "pulumi-python:dynamic"))
+
+
+def _package_version(package: str) -> str | None:
+    try:
+        return metadata.version(f"pulumi_{package}")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def default_providers(run: StackRun, config: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The providers the engine creates for resources that name none, with the stack's config for them.
+
+    Under mocks the SDK never registers these (the engine would), so the plan reads them off the
+    resources: every package a resource uses without an explicit provider.
+    """
+    packages = sorted(
+        {
+            r.type.split(":", 1)[0]
+            for r in run.resources
+            if r.custom and not r.provider and not r.type.startswith(("pulumi:", "pulumi-python:"))
+        }
+    )
+    providers = []
+    for package in packages:
+        settings = {
+            key.split(":", 1)[1]: SECRET if key in _secret_keys(config) else value
+            for key, value in sorted(config.items())
+            if key.startswith(f"{package}:")
+        }
+        if package == "oci" and "region" not in settings:
+            settings["region"] = "(from the OCI config file, or TF_VAR_region)"
+        providers.append(
+            {
+                "type": f"pulumi:providers:{package}",
+                "name": "default",
+                "version": _package_version(package),
+                "config": settings,
+            }
+        )
+    return providers
+
+
+def _secret_keys(config: Mapping[str, Any]) -> set[str]:
+    return {key for key, value in config.items() if value == "[secret]"}
+
+
+def plan_document(run: StackRun, config: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The plan as plain data (what --json prints)."""
     names = {resource.urn: resource.name for resource in run.resources}
     resources = []
@@ -63,7 +138,7 @@ def plan_document(run: StackRun) -> dict[str, Any]:
         if resource.replacement_trigger is not None:
             options["replacementTrigger"] = resource.replacement_trigger
         if resource.aliases:
-            options["aliases"] = [json.dumps(alias, sort_keys=True) for alias in resource.aliases]
+            options["aliases"] = [alias_text(alias, resource) for alias in resource.aliases]
         resources.append(
             {
                 "type": resource.type,
@@ -89,6 +164,7 @@ def plan_document(run: StackRun) -> dict[str, Any]:
         "project": PROJECT_NAME,
         "stack": run.stack,
         "evaluatedWith": "pulumi mocks (preview): no cloud calls, no credentials",
+        "providers": default_providers(run, config or {}),
         "resources": resources,
         "lookups": [{"function": invoke.token, "args": _shown(invoke.args)} for invoke in run.invokes]
         + [{"function": f"{read.type} (read)", "args": _shown(read.inputs)} for read in run.reads],
@@ -129,10 +205,18 @@ def render_text(document: dict[str, Any]) -> str:
         f"Plan for stack {document['project']}/{document['stack']}",
         f"(evaluated with {document['evaluatedWith']})",
         "",
-        f"Resources: {len(document['resources'])} to declare "
-        f"({sum(1 for r in document['resources'] if r['custom'])} cloud resources, "
-        f"{sum(1 for r in document['resources'] if not r['custom'])} components)",
+        f"Resources: {sum(1 for r in document['resources'] if is_cloud_resource(r))} cloud resources to create "
+        f"(and {sum(1 for r in document['resources'] if not is_cloud_resource(r))} components, providers and checks)",
     ]
+    if document.get("providers"):
+        out.append("")
+        out.append("Default providers (the engine creates them for resources that name none):")
+        for provider in document["providers"]:
+            version = f" {provider['version']}" if provider.get("version") else ""
+            out.append(f"  {provider['type']}{version}")
+            out.extend(_lines(provider["config"], 4))
+    out.append("")
+    out.append("Resources:")
     for resource in document["resources"]:
         pad = "  " * (resource["depth"] + 1)
         out.append(f"{pad}+ {resource['type']}  {resource['name']}")
@@ -184,8 +268,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if run.error is not None:
         print(f"error: stack {args.stack} is not valid:\n{run.error}", file=sys.stderr)
+        if args.json:
+            # The plan of a failed run says so, so that a diff of it fails instead of reading "no resources".
+            failed = {"project": PROJECT_NAME, "stack": args.stack, "errors": str(run.error).splitlines()}
+            print(json.dumps(failed, indent=2))
         return 1
-    document = plan_document(run)
+    document = plan_document(run, load_stack_config(args.stack, args.project_dir).values)
     if args.json:
         print(json.dumps(document, indent=2))
     else:

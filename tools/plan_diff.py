@@ -1,12 +1,16 @@
 """Compare two plans (``python -m tools.plan STACK --json``) and render the difference as Markdown.
 
-    python -m tools.plan diff BASE.json HEAD.json [--title TEXT]
+    python -m tools.plan diff BASE.json HEAD.json [--title TEXT] [--absent base|head]
 
-Made for a pull-request comment or a job summary: per resource what is added, removed or changed,
-IAM statements line by line (``-`` removed, ``+`` added, as a diff block), every other changed
-input as ``old → new``. It reads only plans, which already mask secrets (``[secret]``) and spell
-out values the cloud decides (``(known after apply)``), so nothing secret can reach the output.
-An empty file stands for "no plan" (a stack that does not exist on that side).
+Made for a pull-request comment or a job summary: first the risks a reviewer must not miss (one line
+each: a protected resource replaced or deleted, a repository deleted or replaced, the auth token
+replaced, a repository made public, an IAM statement granted, the policy deleted), then per resource
+what is added, removed or changed, IAM statements line by line (``-`` removed, ``+`` added, as a
+diff block), every other changed input as ``old → new``. It reads only plans, which already mask
+secrets (``[secret]``) and spell out values the cloud decides (``(known after apply)``), so nothing
+secret can reach the output. A stack that does not exist on one side is said so with ``--absent``;
+an empty or missing plan file is otherwise an error, and a plan of a failed run (``errors``) is
+printed and fails the diff.
 
 Resources are matched by URN; one that changed its name (a new prefix renames everything) is
 matched by type and by its name relative to the project component, and shown as a replacement.
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -29,13 +33,25 @@ STATEMENTS = "statements"
 MAX_MARKDOWN = 60_000
 
 
-def load_plan(path: Path) -> dict[str, Any] | None:
-    """A plan document from ``--json``, or None for an empty file (no plan on that side)."""
+def load_plan(path: Path) -> dict[str, Any]:
+    """A plan document from ``--json``: a plan, or the record of a failed run (``errors``)."""
+    if not path.is_file():
+        raise ValueError(f"{path} does not exist (a stack missing on that side is `--absent base|head`)")
     text = path.read_text()
     if not text.strip():
-        return None
-    document = json.loads(text)
-    if not isinstance(document, dict) or not isinstance(document.get("resources"), list):
+        raise ValueError(
+            f"{path} is empty: the plan command failed before it printed, or the stack does not exist on "
+            "that side (say so with `--absent base|head`)"
+        )
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not JSON ({error})") from None
+    if not isinstance(document, dict):
+        raise ValueError(f"{path} is not a plan from `python -m tools.plan STACK --json`")
+    if isinstance(document.get("errors"), list):
+        return document
+    if not isinstance(document.get("resources"), list):
         raise ValueError(f"{path} is not a plan from `python -m tools.plan STACK --json`")
     return document
 
@@ -121,6 +137,8 @@ class ResourceChange:
     old_name: str | None = None
     statements: list[str] = field(default_factory=list)
     values: list[tuple[str, Any, Any]] = field(default_factory=list)
+    cloud: bool = True
+    """A resource a provider creates (what the counts count), not a component, provider or check."""
 
     @property
     def statement_counts(self) -> tuple[int, int]:
@@ -174,6 +192,7 @@ def _compare(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> Re
         old_name=str(old["name"]) if kind == "replaced" and old is not None else None,
         statements=statements,
         values=values,
+        cloud=is_cloud_resource(current),
     )
 
 
@@ -209,6 +228,83 @@ def diff_plans(base: Mapping[str, Any] | None, head: Mapping[str, Any] | None) -
     return sorted((c for c in changes if c is not None), key=lambda c: (order[c.kind], c.type, c.name))
 
 
+# --- risks ---------------------------------------------------------------------------------------
+
+REPOSITORY = "oci:Artifacts/containerRepository:ContainerRepository"
+AUTH_TOKEN = "oci:Identity/authToken:AuthToken"
+POLICY = "oci:Identity/policy:Policy"
+
+
+def _resources(document: Mapping[str, Any] | None) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(r["type"], r["name"]): r for r in (document or {}).get("resources", [])}
+
+
+def _risk_lines(change: ResourceChange, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> list[str]:
+    lines: list[str] = []
+    name = code(change.old_name or change.name)
+    gone = change.kind in ("removed", "replaced")
+    old_options = (old or {}).get("options") or {}
+    old_inputs, new_inputs = (old or {}).get("inputs") or {}, (new or {}).get("inputs") or {}
+    if gone and old_options.get("protect"):
+        verb = "replace" if change.kind == "replaced" else "delete"
+        lines.append(
+            f"**{code(change.type)} {name} is protected: `pulumi up` will stop** rather than {verb} it. "
+            "If this is a rename, add an alias so it keeps its identity; to really "
+            f"{verb} it, `pulumi state unprotect` it first (docs/production.md)."
+        )
+    if change.type == REPOSITORY and gone:
+        repository = code(old_inputs.get("displayName", change.old_name or change.name))
+        if old_options.get("retainOnDelete"):
+            lines.append(
+                f"Repository {repository} leaves the stack but is **retained in OCI with its images**; declaring it "
+                "again fails on the duplicate name until it is imported (`repositoryOcid`)."
+            )
+        else:
+            what = "replaced: the old one is deleted" if change.kind == "replaced" else "deleted"
+            lines.append(f"Repository {repository} is **{what} with every image in it**.")
+    if change.type == AUTH_TOKEN:
+        trigger_changed = (
+            (old_options.get("replacementTrigger") != ((new or {}).get("options") or {}).get("replacementTrigger"))
+            and old is not None
+            and new is not None
+        )
+        if change.kind == "replaced" or trigger_changed:
+            lines.append(
+                "The **auth token is replaced**: everything that logs in with `authToken` (CI secrets, docker "
+                "configs, pull secrets) must read the new one after `pulumi up`."
+            )
+        elif change.kind == "removed":
+            lines.append("The **auth token is deleted**: logins with it stop working.")
+    if change.type == REPOSITORY and new_inputs.get("isPublic") is True and old_inputs.get("isPublic") is not True:
+        lines.append(
+            f"Repository {code(new_inputs.get('displayName', change.name))} **becomes public**: anyone can pull "
+            "its images without logging in."
+        )
+    for line in change.statements:
+        if line.startswith("+ "):
+            lines.append(f"IAM statement **granted**: {code(line[2:])}")
+    if change.type == POLICY and change.kind == "removed":
+        lines.append(f"The IAM policy {name} is **deleted**: its group loses what the statements below granted.")
+    return lines
+
+
+def risks(base: Mapping[str, Any] | None, head: Mapping[str, Any] | None) -> list[str]:
+    """One line per risk in the change, most severe kinds first."""
+    old, new = _resources(base), _resources(head)
+    found: list[str] = []
+    for change in diff_plans(base, head):
+        before = old.get((change.type, change.old_name or change.name)) if change.kind != "added" else None
+        after = new.get((change.type, change.name)) if change.kind != "removed" else None
+        found += _risk_lines(change, before, after)
+    return found
+
+
+def is_cloud_resource(resource: Mapping[str, Any]) -> bool:
+    """What the counts count: resources a provider creates, not components, providers or the login check."""
+    type_ = str(resource.get("type", ""))
+    return bool(resource.get("custom")) and not type_.startswith(("pulumi:", "pulumi-python:dynamic"))
+
+
 # --- rendering -------------------------------------------------------------------------------
 
 SYMBOL = {"added": "+", "removed": "-", "changed": "~", "replaced": "±"}
@@ -221,7 +317,7 @@ def _value(value: Any) -> str:
 def render_markdown(base: Mapping[str, Any] | None, head: Mapping[str, Any] | None, title: str | None = None) -> str:
     stack = (head or base or {}).get("stack", "?")
     changes = diff_plans(base, head)
-    counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in SYMBOL}
+    counts = {kind: sum(1 for c in changes if c.kind == kind and c.cloud) for kind in SYMBOL}
     removed_statements = sum(c.statement_counts[0] for c in changes)
     added_statements = sum(c.statement_counts[1] for c in changes)
     out = [f"### {title or 'Plan diff'}: stack {code(stack)}", ""]
@@ -236,6 +332,10 @@ def render_markdown(base: Mapping[str, Any] | None, head: Mapping[str, Any] | No
         f"{counts['removed']} to remove**; IAM statements: **{removed_statements} removed, "
         f"{added_statements} added**."
     )
+    found = risks(base, head)
+    if found:
+        out += ["", "#### Risks", ""]
+        out += [f"- {line}" for line in found]
     out.append("")
     out.append(
         "_Evaluated under Pulumi mocks from the code on each side: no cloud credentials; secrets show as "
@@ -247,7 +347,9 @@ def render_markdown(base: Mapping[str, Any] | None, head: Mapping[str, Any] | No
         heading = f"{SYMBOL[change.kind]} {code(change.type)} {code(change.name)}"
         if change.old_name is not None:
             heading += f" (replaces {code(change.old_name)})"
-        out += ["", f"#### {heading} ({change.kind})"]
+        else:
+            heading += f" ({change.kind})"
+        out += ["", f"#### {heading}"]
         if change.statements:
             out += ["", "IAM statements:", ""]
             out += block(change.statements, "diff")
@@ -287,17 +389,37 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.plan diff", description="Compare two plans (--json) as Markdown for a PR comment."
     )
-    parser.add_argument("base", type=Path, help="plan of the base branch (an empty file: no plan)")
-    parser.add_argument("head", type=Path, help="plan of the pull request (an empty file: no plan)")
+    parser.add_argument("base", type=Path, help="plan of the base branch")
+    parser.add_argument("head", type=Path, help="plan of the pull request")
     parser.add_argument("--title", default=None, help="heading text (default: Plan diff)")
+    parser.add_argument(
+        "--absent",
+        choices=("base", "head"),
+        help="the stack does not exist on that side (new, or removed by the change): its file is not read",
+    )
     args = parser.parse_args(argv)
     try:
-        base, head = load_plan(args.base), load_plan(args.head)
+        base = None if args.absent == "base" else load_plan(args.base)
+        head = None if args.absent == "head" else load_plan(args.head)
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if base is None and head is None:
-        print("error: neither file holds a plan", file=sys.stderr)
-        return 2
+    failed = [
+        (side, document) for side, document in (("base", base), ("head", head)) if document and "errors" in document
+    ]
+    if failed:
+        print(render_failure(failed, args.title), end="")
+        return 1
     print(render_markdown(base, head, args.title), end="")
     return 0
+
+
+def render_failure(failed: Sequence[tuple[str, Mapping[str, Any]]], title: str | None = None) -> str:
+    """What a diff says when a side's plan failed: that side's errors, and no diff."""
+    stack = failed[0][1].get("stack", "?")
+    out = [f"### {title or 'Plan diff'}: stack {code(stack)}", ""]
+    for side, document in failed:
+        out += [f"**The plan failed on the {side} side**; nothing is compared:", ""]
+        out += block([str(line) for line in document["errors"]])
+        out.append("")
+    return "\n".join(out)
