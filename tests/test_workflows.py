@@ -1,5 +1,9 @@
 """The GitHub Actions workflows, checked offline: GitHub's workflow schema, zizmor's security audit,
-and the properties the README promises (pinned actions, least permissions, fork-safe posting)."""
+and the properties the README promises (pinned actions, least permissions, fork-safe posting, the
+stack matrices derived from the stack files, deployments only of tested commits).
+
+No test here depends on this repository's example stacks: those that need stack files write their own.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tools.stackfiles import PROJECT_DIR, stack_names
+from tools.stackfiles import PROJECT_DIR
+
+from .conftest import valid_config
 
 WORKFLOWS = PROJECT_DIR / ".github" / "workflows"
 ZIZMOR_CONFIG = PROJECT_DIR / ".github" / "zizmor.yml"
@@ -29,6 +35,9 @@ PINS = {
     "pulumi/actions": ("8e5e406f4007fca908480587cb9893c07090f58d", "v7.0.0"),
 }
 SEVERITIES = ("Unknown", "Informational", "Low", "Medium", "High")
+# How a job's matrix takes the stack list computed by the workflow's `stacks` job (tools.stacks).
+FROM_STACKS = re.compile(r"\$\{\{ fromJSON\(needs\.stacks\.outputs\.(\w+)\) \}\}")
+STACK_NAME = "${{ vars.PULUMI_ORG }}/${{ matrix.stack }}"
 
 
 def workflow_files() -> list[Path]:
@@ -133,6 +142,10 @@ def _uses(document: dict[str, Any]) -> list[str]:
 def test_actions_are_pinned_to_full_shas_with_their_version(path: Path) -> None:
     text = path.read_text()
     for line in (line.strip() for line in text.splitlines() if "uses:" in line):
+        local = re.fullmatch(r"uses: \./(\.github/workflows/[\w.-]+\.yml)", line)
+        if local:  # a reusable workflow of this repository, at the caller's commit
+            assert (PROJECT_DIR / local[1]).is_file(), line
+            continue
         match = re.fullmatch(r"(?:- )?uses: ([\w.-]+/[\w.-]+)@([0-9a-f]{40}) # (v[\d.]+)", line)
         assert match, f"{path.name}: not pinned to a full SHA with a version comment: {line}"
         assert PINS[match[1]] == (match[2], match[3]), line
@@ -143,10 +156,21 @@ def test_actions_are_pinned_to_full_shas_with_their_version(path: Path) -> None:
 def test_least_privilege_checkout_and_concurrency(path: Path) -> None:
     document = load(path)
     assert document["permissions"] == {}, "workflow-level permissions must be empty; jobs ask for theirs"
-    assert "group" in document["concurrency"]
+    if document["on"] == {"workflow_call": None}:
+        # A reusable workflow runs in its caller's run: the calling job holds the concurrency group.
+        callers = [
+            job for job in load(WORKFLOWS / "test.yml")["jobs"].values() if job.get("uses", "").endswith(path.name)
+        ]
+        assert callers
+        assert all("group" in job["concurrency"] for job in callers)
+    else:
+        assert "group" in document["concurrency"]
     for name, job in document["jobs"].items():
         assert "permissions" in job, name
         assert set(job["permissions"].values()) <= {"read", "write"}
+        if "uses" in job:  # a call of a reusable workflow: its own jobs are checked in its file
+            assert "steps" not in job, name
+            continue
         assert "timeout-minutes" in job, name
         for step in job["steps"]:
             if step.get("uses", "").startswith("actions/checkout@"):
@@ -157,13 +181,15 @@ def test_pull_requests_preview_every_stack_file_with_the_policy_pack() -> None:
     document = load(WORKFLOWS / "preview.yml")
     assert document["on"] == {"pull_request": {"branches": ["main"]}}
     preview = document["jobs"]["preview"]
-    assert preview["strategy"]["matrix"]["stack"] == stack_names()
+    assert preview["needs"] == "stacks"
+    assert preview["strategy"]["matrix"] == {"stack": "${{ fromJSON(needs.stacks.outputs.stacks) }}"}
+    assert "needs.stacks.outputs.stacks != '[]'" in preview["if"]  # no stack file: skipped, not failed
     (action,) = [step for step in preview["steps"] if step.get("uses", "").startswith("pulumi/actions@")]
     assert action["with"]["command"] == "preview"
     assert action["with"]["diff"] is True
     assert action["with"]["policyPacks"] == "policy"
     assert action["with"]["comment-on-pr"] is True
-    assert action["with"]["stack-name"].endswith("/${{ matrix.stack }}")
+    assert action["with"]["stack-name"] == STACK_NAME
     # OCI credentials reach the provider as its TF_VAR_* variables, from the environment's secrets.
     for variable in ("TF_VAR_tenancy_ocid", "TF_VAR_user_ocid", "TF_VAR_fingerprint", "TF_VAR_private_key"):
         assert action["env"][variable].startswith("${{ secrets.")
@@ -184,32 +210,205 @@ def test_the_plan_diff_runs_without_secrets_and_is_posted_without_running_pr_cod
     assert post["permissions"] == {"pull-requests": "write"}
     assert post["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
     assert not any("checkout" in step.get("uses", "") for step in post["steps"])
-    # Same-repository only for everything that holds a secret or a write token.
-    assert jobs["preview"]["if"] == post["if"]
+    # Same-repository only for everything that holds a secret or a write token (and the stack list
+    # only the credentialed preview uses).
+    assert jobs["stacks"]["if"] == post["if"]
+    assert jobs["preview"]["if"].startswith(f"{post['if']} && ")
 
 
-def test_merges_deploy_dev_then_prod_after_approval() -> None:
-    document = load(WORKFLOWS / "deploy.yml")
-    assert document["on"] == {"push": {"branches": ["main"]}}
-    assert document["concurrency"]["cancel-in-progress"] is False
-    dev, prod = document["jobs"]["dev"], document["jobs"]["prod"]
-    assert (dev["environment"], prod["environment"]) == ("dev", "production")
-    assert prod["needs"] == "dev"
-    for job, stack in ((dev, "dev"), (prod, "prod")):
+def test_only_a_tested_push_to_main_deploys_one_at_a_time() -> None:
+    # deploy.yml has no trigger of its own: test.yml calls it, in the same run and on the same
+    # commit, after the job that runs the tests (.ci/run, integration tests included) has passed.
+    assert load(WORKFLOWS / "deploy.yml")["on"] == {"workflow_call": None}
+    test = load(WORKFLOWS / "test.yml")
+    assert test["on"] == {"pull_request": None, "push": {"branches": ["main"]}}
+    (caller,) = [job for job in test["jobs"].values() if "uses" in job]
+    assert caller["uses"] == "./.github/workflows/deploy.yml"
+    assert caller["needs"] == "test"
+    assert caller["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+    assert "secrets" not in caller  # the deploy jobs take theirs from their environments
+    assert caller["permissions"] == {"contents": "read"}
+    # One deployment at a time, never cancelled: a newer merge waits.
+    assert caller["concurrency"]["cancel-in-progress"] is False
+    assert "${{" not in caller["concurrency"]["group"]  # one group for every run
+
+
+def test_every_non_production_stack_deploys_first_then_production_after_approval() -> None:
+    jobs = load(WORKFLOWS / "deploy.yml")["jobs"]
+    stacks, first, then = jobs["stacks"], jobs["nonproduction"], jobs["production"]
+    assert "environment" not in stacks
+    assert "secrets." not in json.dumps(stacks)
+    assert first["needs"] == "stacks"
+    assert first["strategy"]["matrix"] == {"stack": "${{ fromJSON(needs.stacks.outputs.nonproduction) }}"}
+    assert "needs.stacks.outputs.nonproduction != '[]'" in first["if"]
+    # Each non-production stack in the environment named after it (its own secrets), never in production's.
+    assert first["environment"] == "${{ matrix.stack }}"
+    # Production: after the non-production job, which must have succeeded or been skipped (no such stack).
+    assert set(then["needs"]) == {"stacks", "nonproduction"}
+    assert then["environment"] == "production"
+    assert then["strategy"]["matrix"] == {"stack": "${{ fromJSON(needs.stacks.outputs.production) }}"}
+    condition = " ".join(then["if"].split())
+    assert condition.startswith("${{ !cancelled() && needs.stacks.result == 'success'")
+    assert "needs.stacks.outputs.production != '[]'" in condition
+    assert "(needs.nonproduction.result == 'success' || needs.nonproduction.result == 'skipped')" in condition
+    assert "always()" not in condition
+    for job in (first, then):
+        assert job["strategy"]["fail-fast"] is False  # never cancel a `pulumi up` under way
         (action,) = [step for step in job["steps"] if step.get("uses", "").startswith("pulumi/actions@")]
         assert action["with"]["command"] == "up"
-        assert action["with"]["stack-name"].endswith(f"/{stack}")
+        assert action["with"]["stack-name"] == STACK_NAME
         assert action["with"]["policyPacks"] == "policy"
+
+
+@pytest.mark.parametrize("name", ["preview.yml", "deploy.yml"])
+def test_no_stack_name_is_written_in_the_preview_and_deploy_workflows(name: str) -> None:
+    document = load(WORKFLOWS / name)
+    text = (WORKFLOWS / name).read_text()
+    # No stack file named (the plan diff's loop globs them: Pulumi.*.yaml, Pulumi.$stack.yaml).
+    assert not re.search(r"Pulumi\.[\w.-]+\.yaml", text.replace("Pulumi.*.yaml", ""))
+    matrices = 0
+    for job_name, job in document["jobs"].items():
+        if "matrix" in job.get("strategy", {}):
+            matrices += 1
+            # Every matrix is a list tools.stacks computed, never a literal one.
+            assert list(job["strategy"]["matrix"]) == ["stack"], job_name
+            assert FROM_STACKS.fullmatch(job["strategy"]["matrix"]["stack"]), job_name
+            assert job["needs"] == "stacks" or "stacks" in job["needs"], job_name
+        for step in job.get("steps", []):
+            if step.get("uses", "").startswith("pulumi/actions@"):
+                assert step["with"]["stack-name"] == STACK_NAME, job_name
+                assert "matrix" in job.get("strategy", {}), job_name
+    assert matrices
+
+
+def _project(directory: Path, **stack_configs: dict[str, Any]) -> Path:
+    """A project tree holding what the stack listing reads, with the given stack files only."""
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(PROJECT_DIR / "tools", directory / "tools", ignore=ignore)
+    shutil.copy(PROJECT_DIR / "Pulumi.yaml", directory)
+    for stack, config in stack_configs.items():
+        (directory / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
+    return directory
+
+
+def _matrices(workflow: str, project: Path) -> dict[str, list[str]]:
+    """Each matrix job's stacks, as GitHub would compute them: the workflow's own listing step run in
+    ``project`` (its output file parsed), the `stacks` job's outputs mapped, each fromJSON resolved."""
+    jobs = load(WORKFLOWS / workflow)["jobs"]
+    (step,) = [step for step in jobs["stacks"]["steps"] if step.get("id") == "list"]
+    shim = project / "bin" / "python"
+    shim.parent.mkdir(exist_ok=True)
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    shim.chmod(0o755)
+    output = project / "github-output"
+    output.write_text("previous=step\n")  # GitHub's file is shared: the step must append
+    result = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], cwd=project, capture_output=True, text=True, timeout=60, check=False,
+        env={"PATH": f"{shim.parent}:/usr/bin:/bin", "GITHUB_OUTPUT": str(output)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = output.read_text().splitlines()
+    assert lines[0] == "previous=step"
+    step_outputs = dict(line.split("=", 1) for line in lines[1:])
+    job_outputs = {}
+    for name, expression in jobs["stacks"]["outputs"].items():
+        match = re.fullmatch(r"\$\{\{ steps\.list\.outputs\.(\w+) \}\}", expression)
+        assert match, expression
+        job_outputs[name] = step_outputs[match[1]]
+    found: dict[str, list[str]] = {}
+    for name, job in jobs.items():
+        if "matrix" in job.get("strategy", {}):
+            match = FROM_STACKS.fullmatch(job["strategy"]["matrix"]["stack"])
+            assert match, name
+            found[name] = json.loads(job_outputs[match[1]])
+    return found
+
+
+PRODUCTION = {"ocir:production": True}
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_the_matrices_follow_the_stack_files_whatever_they_are(tmp_path: Path) -> None:
+    two = _project(tmp_path / "two", alpha={}, omega=PRODUCTION)
+    assert _matrices("preview.yml", two) == {"preview": ["alpha", "omega"]}
+    assert _matrices("deploy.yml", two) == {"nonproduction": ["alpha"], "production": ["omega"]}
+
+    # A fork adds a third stack, deletes one and marks another production.
+    changed = _project(tmp_path / "changed", beta={}, gamma={"ocir:production": False}, omega=PRODUCTION)
+    (changed / "Pulumi.beta.yaml").write_text(yaml.safe_dump({"config": PRODUCTION}))
+    (changed / "Pulumi.zeta.yaml").write_text(yaml.safe_dump({"config": {"ocir:prefix": "p-zeta"}}))
+    (changed / "Pulumi.gamma.yaml").unlink()
+    assert _matrices("preview.yml", changed) == {"preview": ["beta", "omega", "zeta"]}
+    assert _matrices("deploy.yml", changed) == {"nonproduction": ["zeta"], "production": ["beta", "omega"]}
+
+    # Only production stacks: the non-production job gets an empty list (and its `if` skips it).
+    only = _project(tmp_path / "only", live=PRODUCTION)
+    assert _matrices("deploy.yml", only) == {"nonproduction": [], "production": ["live"]}
+
+
+def test_the_stack_listing_installs_only_the_pinned_pyyaml() -> None:
+    pins = [
+        line
+        for line in (PROJECT_DIR / "requirements.txt").read_text().splitlines()
+        if line.lower().startswith("pyyaml==")
+    ]
+    assert len(pins) == 1
+    for workflow in ("preview.yml", "deploy.yml"):
+        steps = load(WORKFLOWS / workflow)["jobs"]["stacks"]["steps"]
+        scripts = [step["run"] for step in steps if "run" in step]
+        assert any("grep -i '^pyyaml==' requirements.txt" in script for script in scripts), workflow
+        assert not any("-r requirements" in script for script in scripts), workflow
+
+
+def test_ci_runs_the_tests_with_the_ci_script_and_the_integration_tests_required() -> None:
+    test = load(WORKFLOWS / "test.yml")
+    scripts = [step["run"] for step in test["jobs"]["test"]["steps"] if "run" in step]
+    # One definition of CI: the workflow runs .ci/run (as root: it starts dockerd and may apt-get),
+    # with PATH kept so the venv uses the Python set up before it.
+    assert scripts == ['sudo env "PATH=$PATH" OCIR_REQUIRE_INTEGRATION=1 bash .ci/run']
+    ci = (PROJECT_DIR / ".ci" / "run").read_text().splitlines()
+    assert "export OCIR_REQUIRE_INTEGRATION=1" in ci
+    assert ci.index("export OCIR_REQUIRE_INTEGRATION=1") < ci.index("make test")
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    assert re.search(r"^test: lint typecheck unit$", makefile, re.MULTILINE)
+    assert re.search(r"^unit: .*\n\t\$\(BIN\)/python -m pytest$", makefile, re.MULTILINE)  # every marker
+
+
+def test_test_runs_on_main_are_never_cancelled() -> None:
+    concurrency = load(WORKFLOWS / "test.yml")["concurrency"]
+    # Pull requests: one group per pull request, a newer push cancels the run under way. Pushes to
+    # main: a group per run (nothing waits or is cancelled), and cancel-in-progress false.
+    assert concurrency == {
+        "group": "test-${{ github.event_name == 'pull_request' && github.ref || github.run_id }}",
+        "cancel-in-progress": "${{ github.event_name == 'pull_request' }}",
+    }
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_the_plan_diff_script_runs_here(tmp_path: Path) -> None:
-    # Run the workflow's own script, with a copy of this tree as both sides, to show it works.
+    # Run the workflow's own script on two copies of this tree, each with its own stack files: one
+    # stack unchanged, one deleted by the pull request, one added by it.
     jobs = load(WORKFLOWS / "preview.yml")["jobs"]
     script = next(step["run"] for step in jobs["plan-diff"]["steps"] if "tools.plan diff" in step.get("run", ""))
-    ignore = shutil.ignore_patterns("venv", ".git", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache")
-    for side in ("base", "head"):
+    ignore = shutil.ignore_patterns(
+        "venv", ".git", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "Pulumi.*.yaml"
+    )
+    stacks = {
+        "base": {
+            "kept": valid_config(prefix="p-kept"),
+            "dropped": valid_config(prefix="p-dropped"),
+            "broken": valid_config(prefix="p-broken"),
+        },
+        "head": {
+            "kept": valid_config(prefix="p-kept"),
+            "added": valid_config(prefix="p-added", production=True),
+            "broken": valid_config(prefix="P*"),
+        },
+    }
+    for side, configs in stacks.items():
         shutil.copytree(PROJECT_DIR, tmp_path / side, ignore=ignore)
+        for stack, config in configs.items():
+            (tmp_path / side / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
         python = tmp_path / f"{side}-venv" / "bin" / "python"
         python.parent.mkdir(parents=True)
         python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
@@ -221,7 +420,26 @@ def test_the_plan_diff_script_runs_here(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     comment = (tmp_path / "plan-diff" / "comment.md").read_text()
-    assert comment.startswith("<!-- ocir-plan-diff -->\n### ocir plan diff: stack `dev`")
-    assert "### ocir plan diff: stack `prod`" in comment
-    assert comment.count("No changes.") == 2
+    assert comment.startswith("<!-- ocir-plan-diff -->\n### ocir plan diff: stack `added`")
+    sections = comment.split("### ocir plan diff: stack ")[1:]
+    assert [section.split("`")[1] for section in sections] == ["added", "broken", "dropped", "kept"]
+    added, broken, dropped, kept = sections
+    # A stack whose plan fails says so with its errors, and the job fails after posting the comment.
+    assert "**The plan failed on the head side**" in broken
+    assert "ocir:prefix: must be lower-case" in broken
+    assert (tmp_path / "plan-diff" / "failed").read_text() == "1\n"
+    assert "_No plan on the base side: the stack is new in this change._" in added
+    assert "p-added-api" in added
+    assert "_No plan on the head side: this change removes the stack._" in dropped
+    assert "No changes." in kept
+    assert comment.count("No changes.") == 1
     assert summary.read_text() == comment
+
+
+def test_a_failed_plan_fails_the_plan_diff_job_after_the_comment_is_uploaded() -> None:
+    steps = load(WORKFLOWS / "preview.yml")["jobs"]["plan-diff"]["steps"]
+    names = [step.get("name") or step.get("uses", "") for step in steps]
+    upload = next(i for i, name in enumerate(names) if "upload-artifact" in name)
+    assert names[-1] == "Fail when a plan failed"
+    assert upload < len(names) - 1
+    assert steps[-1]["run"] == 'test "$(cat plan-diff/failed)" = 0'

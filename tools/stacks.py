@@ -1,0 +1,109 @@
+"""The project's stacks, from its stack files: what the workflows' matrices are built from.
+
+    python -m tools.stacks                  one stack a line, "(production)" after the production ones
+    python -m tools.stacks --json           {"stacks": [...], "production": [...], "nonproduction": [...]}
+    python -m tools.stacks --github-output  the same three lists as `name=<JSON>` lines, for "$GITHUB_OUTPUT"
+
+A stack is a ``Pulumi.<stack>.yaml`` in the project directory; it is a production stack when its
+config (with Pulumi.yaml's defaults, as the CLI gives it to the program) sets ``ocir:production``
+to true. Read with tools/stackfiles.py: no Pulumi runtime, no credentials. Exit status 1, naming
+the file, when a stack name is not one Pulumi accepts or ``ocir:production`` is neither true nor
+false: a stack must never be deployed without the production approval because its flag was misread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .stackfiles import PROJECT_DIR, load_stack_config, stack_names
+
+PRODUCTION_KEY = "ocir:production"
+# Pulumi's stack names: letters, digits, '-', '_' and '.'.
+_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class StackFileError(ValueError):
+    """A stack file the workflows cannot place: a bad stack name or production flag."""
+
+
+@dataclass(frozen=True)
+class Stacks:
+    production: tuple[str, ...]
+    nonproduction: tuple[str, ...]
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return tuple(sorted(self.production + self.nonproduction))
+
+    def document(self) -> dict[str, list[str]]:
+        return {
+            "stacks": list(self.all),
+            "production": list(self.production),
+            "nonproduction": list(self.nonproduction),
+        }
+
+
+def is_production(stack: str, project_dir: Path = PROJECT_DIR) -> bool:
+    """Whether the stack's config sets ocir:production to true (the program's reading of the flag)."""
+    config = load_stack_config(stack, project_dir)
+    value = config.values.get(PRODUCTION_KEY)
+    # The CLI hands a top-level boolean to the program as "true" or "false" (stackfiles.encode_config).
+    if value is None or value in ("", "false"):
+        return False
+    if value == "true":
+        return True
+    shown = "a secret" if PRODUCTION_KEY in config.secret_keys else repr(value)
+    raise StackFileError(f"Pulumi.{stack}.yaml: {PRODUCTION_KEY} must be true or false, got {shown}")
+
+
+def list_stacks(project_dir: Path = PROJECT_DIR) -> Stacks:
+    production: list[str] = []
+    nonproduction: list[str] = []
+    for stack in stack_names(project_dir):
+        if not _STACK_NAME.fullmatch(stack):
+            raise StackFileError(
+                f"Pulumi.{stack}.yaml: {stack!r} is not a Pulumi stack name (letters, digits, '-', '_', '.')"
+            )
+        (production if is_production(stack, project_dir) else nonproduction).append(stack)
+    return Stacks(tuple(production), tuple(nonproduction))
+
+
+def render_text(stacks: Stacks) -> str:
+    return "".join(f"{stack}{'  (production)' if stack in stacks.production else ''}\n" for stack in stacks.all)
+
+
+def render_github_output(stacks: Stacks) -> str:
+    """`name=value` lines in the format GitHub reads from $GITHUB_OUTPUT (one-line compact JSON)."""
+    return "".join(f"{name}={json.dumps(value, separators=(',', ':'))}\n" for name, value in stacks.document().items())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.stacks", description=__doc__.split("\n\n")[0])
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the stacks as JSON")
+    output.add_argument("--github-output", action="store_true", help="print name=<JSON> lines for $GITHUB_OUTPUT")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR, help="where the stack files are")
+    args = parser.parse_args(argv)
+    try:
+        stacks = list_stacks(args.project_dir)
+    except StackFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if not stacks.all:
+        print(f"tools.stacks: no Pulumi.<stack>.yaml in {args.project_dir}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(stacks.document(), indent=2))
+    elif args.github_output:
+        sys.stdout.write(render_github_output(stacks))
+    else:
+        sys.stdout.write(render_text(stacks))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
