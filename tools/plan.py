@@ -62,6 +62,9 @@ def plan_document(run: StackRun) -> dict[str, Any]:
             options["deleteBeforeReplace"] = resource.delete_before_replace
         if resource.replacement_trigger is not None:
             options["replacementTrigger"] = resource.replacement_trigger
+        if resource.import_id:
+            # adopted: the engine imports this existing resource instead of creating one
+            options["import"] = resource.import_id
         if resource.aliases:
             options["aliases"] = [json.dumps(alias, sort_keys=True) for alias in resource.aliases]
         resources.append(
