@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from typing import Any
 
 _CHECKED: ContextVar[bool] = ContextVar("ocir_args_checked", default=False)
+_ARGUMENT: ContextVar[str | None] = ContextVar("ocir_argument", default=None)
 
 
 class ArgumentError(ValueError):
@@ -72,3 +73,19 @@ def already_checked() -> Iterator[None]:
 
 trusted = already_checked
 """OcirProject declares its children under this: it checked their arguments as its own."""
+
+
+@contextmanager
+def named_as(argument: str) -> Iterator[None]:
+    """Components declared inside name ``argument`` (e.g. ``OcirProjectArgs.images[0].repository_ocid``)
+    in errors they raise while outputs resolve, instead of their own argument."""
+    token = _ARGUMENT.set(argument)
+    try:
+        yield
+    finally:
+        _ARGUMENT.reset(token)
+
+
+def argument_name(own: str) -> str:
+    """The argument to name in an error found while outputs resolve: the caller's (named_as) or ``own``."""
+    return _ARGUMENT.get() or own

@@ -6,8 +6,9 @@ import pulumi
 from pulumi_oci import identity
 
 from . import naming
-from ._args import Problems, check_args
-from .tokens import check_rotation
+from ._args import ArgumentError, Problems, check_args, checks_skipped
+from .limits import check_description
+from .tokens import check_engine_rotates, check_rotation
 
 
 class RegistryAuthArgs(TypedDict):
@@ -33,10 +34,10 @@ class RegistryCredentialsArgs(TypedDict):
     user_domain: NotRequired[str]
     """Login domain segment (oracleidentitycloudservice, or an identity domain); default none."""
     description: NotRequired[str]
-    """Auth token description; default says what the token is for."""
+    """Auth token description (at most 400 characters); default says what the token is for."""
     rotation: NotRequired[str]
-    """Rotation label: changing it replaces the token, the new one created before the old one is deleted;
-    default none (never rotate)."""
+    """Rotation label: changing it replaces the token, the new one created before the old one is deleted
+    (needs Pulumi CLI 3.208.0 or later, which honours replacement triggers); default none (never rotate)."""
 
 
 def check_credentials_args(args: RegistryCredentialsArgs, problems: Problems, path: str = "") -> None:
@@ -50,6 +51,17 @@ def check_credentials_args(args: RegistryCredentialsArgs, problems: Problems, pa
         problems.check(f"{path}user_domain", args.get("user_domain"), naming.check_user_domain)
     if args.get("rotation"):
         problems.check(f"{path}rotation", args.get("rotation"), check_rotation)
+    if "description" in args:
+        problems.check(f"{path}description", args["description"], check_description)
+
+
+def check_engine(args_type: str, path: str, rotation: str | None) -> None:
+    """ArgumentError naming ``path`` when a rotation label is set and the engine cannot rotate (see
+    tokens.check_engine_rotates); not an argument check, so it runs even when those were skipped."""
+    try:
+        check_engine_rotates(rotation)
+    except ValueError as error:
+        raise ArgumentError(args_type, [(path, str(error))]) from None
 
 
 class RegistryCredentials(pulumi.ComponentResource):
@@ -66,6 +78,8 @@ class RegistryCredentials(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RegistryCredentialsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_args("RegistryCredentialsArgs", check_credentials_args, args)
+        if not checks_skipped():  # OcirProject checks the engine itself, naming its own argument
+            check_engine("RegistryCredentialsArgs", "rotation", args.get("rotation") or None)
         super().__init__("ocir:index:RegistryCredentials", name, None, opts)
 
         # OCI returns the token only once, in the create response, and pulumi-oci does not mark

@@ -6,14 +6,15 @@ import pulumi
 from pulumi_oci import objectstorage
 
 from . import naming
-from ._args import ArgumentError, Problems, checks_skipped, trusted
+from ._args import ArgumentError, Problems, checks_skipped, named_as, trusted
 from .access_policy import RepositoryAccessPolicy, RepositoryAccessPolicyArgs, check_access_policy_args
-from .credentials import RegistryAuthArgs, RegistryCredentials, check_credentials_args
+from .credentials import RegistryAuthArgs, RegistryCredentials, check_credentials_args, check_engine
 from .image import Image, ImageArgs, check_build
+from .limits import check_tag_value, check_tags
 from .promotion import PromotedImage, PromotedImageArgs, check_promotion
 from .regions import RegionError, resolve_region
 from .registry_login import DEFAULT_TIMEOUT_SECONDS, RegistryLoginCheck, RegistryLoginCheckArgs, check_timeout_seconds
-from .repository import Repository
+from .repository import Repository, RepositoryArgs
 from .tokens import check_rotation, token_description
 
 MAX_IMAGES = 500
@@ -47,7 +48,11 @@ class ProjectImageArgs(TypedDict):
     instead of building; the docker provider in `providers` must be able to pull it. Default: build."""
     promoted_from: NotRequired[str]
     """Where the promoted image comes from (e.g. the source stack), recorded in the repository's
-    `promoted-from` free-form tag; default none."""
+    `promoted-from` free-form tag (at most 256 characters); default none."""
+    repository_ocid: NotRequired[str]
+    """OCID (`ocid1.containerrepo.…`) of the existing repository `<prefix>-<name>` to adopt (import) instead of
+    creating it, e.g. one retained on delete or created by a first push; its compartment, visibility and
+    immutability must be the declared ones. Default: create the repository."""
 
 
 class ProjectImageOutputs(TypedDict):
@@ -89,9 +94,11 @@ class OcirProjectArgs(TypedDict):
     user_domain: NotRequired[str]
     """Login domain segment for federated or identity-domain users; default none."""
     freeform_tags: NotRequired[dict[str, str]]
-    """Free-form tags for the policy and the repositories; default none."""
+    """Free-form tags for the policy and the repositories (keys 1-100 characters without periods or spaces,
+    values at most 256); default none."""
     token_rotation: NotRequired[str]
-    """Auth-token rotation label; changing it rotates the token (create before delete); default none."""
+    """Auth-token rotation label; changing it rotates the token (create before delete; needs Pulumi CLI 3.208.0
+    or later); default none."""
     protect: NotRequired[bool]
     """Protect the policy and the repositories and retain the repositories on delete (production);
     default false."""
@@ -117,6 +124,10 @@ def _check_image(args: OcirProjectArgs, index: int, image: ProjectImageArgs, pro
     else:
         build = {"repository_url": "", "tag": image["tag"], "registry": _NO_LOGIN, **_build_fields(image)}
         check_build(cast(ImageArgs, build), problems, path)
+    if "promoted_from" in image:
+        problems.check(f"{path}promoted_from", image["promoted_from"], check_tag_value)
+    if "repository_ocid" in image:
+        problems.check(f"{path}repository_ocid", image["repository_ocid"], naming.check_ocid, "containerrepo")
     repository = problems.check(f"{path}name", args["prefix"], naming.repository_name, image["name"])
     namespace, region = args.get("tenancy_namespace"), _region(args)
     if repository and namespace and region:
@@ -136,6 +147,7 @@ def check_project_args(args: OcirProjectArgs) -> None:
         "identity_domain": args.get("identity_domain") or "",
     }
     check_access_policy_args(access, problems)
+    check_tags(args.get("freeform_tags") or {}, problems, "freeform_tags")
     problems.check("region", args["region"], resolve_region)
     check_credentials_args(
         {
@@ -207,6 +219,8 @@ class OcirProject(pulumi.ComponentResource):
     def __init__(self, name: str, args: OcirProjectArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         if not checks_skipped():
             check_project_args(args)
+        # Not an argument rule: whether the engine running this can rotate (checked whoever declares us).
+        check_engine("OcirProjectArgs", "token_rotation", args.get("token_rotation") or None)
         super().__init__("ocir:index:OcirProject", name, None, opts)
         # Every argument was checked above, as OcirProject's own: the children do not check again.
         with trusted():
@@ -278,29 +292,29 @@ class OcirProject(pulumi.ComponentResource):
             )
 
         outputs: dict[str, dict[str, Any]] = {}
-        for image in images:
+        for index, image in enumerate(images):
             image_name = f"{name}-{image['name']}"
             source = image.get("source_reference")
             repository_tags: dict[str, pulumi.Input[str]] = dict(tags)
             if source is not None and image.get("promoted_from"):
-                # OCI tag values are at most 256 characters. The tag waits for the source reference: if
-                # the source lacks the image, this repository is never declared (rather than created empty).
-                label = (image.get("promoted_from") or "")[:256]
+                # The tag (checked: at most 256 characters) waits for the source reference: if the source
+                # lacks the image, this repository is never declared (rather than created empty).
+                label = image.get("promoted_from") or ""
                 repository_tags["promoted-from"] = pulumi.Output.all(source, label).apply(lambda parts: str(parts[1]))
-            repository = Repository(
-                image_name,
-                {
-                    "compartment_ocid": args.get("compartment_ocid") or args["tenancy_ocid"],
-                    "repository_name": naming.repository_name(prefix, image["name"]),
-                    "registry_server": server,
-                    "namespace": namespace,
-                    "public": bool(image.get("public")),
-                    "immutable": bool(image.get("immutable")),
-                    "freeform_tags": repository_tags,
-                    "protect": protect,
-                },
-                child,
-            )
+            repository_args: RepositoryArgs = {
+                "compartment_ocid": args.get("compartment_ocid") or args["tenancy_ocid"],
+                "repository_name": naming.repository_name(prefix, image["name"]),
+                "registry_server": server,
+                "namespace": namespace,
+                "public": bool(image.get("public")),
+                "immutable": bool(image.get("immutable")),
+                "freeform_tags": repository_tags,
+                "protect": protect,
+            }
+            if image.get("repository_ocid"):
+                repository_args["import_ocid"] = image.get("repository_ocid") or ""
+            with named_as(f"OcirProjectArgs.images[{index}].repository_ocid"):
+                repository = Repository(image_name, repository_args, child)
             # A push user who is a member of the group gets its rights from the policy, and the token must
             # be accepted by the registry: the push waits for both.
             pushing = pulumi.ResourceOptions(parent=self, depends_on=push_after)

@@ -1,13 +1,16 @@
 """Repository: one OCIR repository, created explicitly so the project chooses its compartment,
 visibility and immutability (a first push would create a private one in the root compartment)."""
 
-from typing import NotRequired, TypedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 from pulumi_oci import artifacts
 
 from . import naming
-from ._args import Problems, check_args
+from ._args import Problems, argument_name, check_args
+from .limits import check_tags
 
 CONTAINER_REPOSITORY = "oci:Artifacts/containerRepository:ContainerRepository"
 # Before 0.2.0 the repository was the child of the image component of the same name (one of
@@ -29,7 +32,12 @@ class RepositoryArgs(TypedDict):
     immutable: NotRequired[bool]
     """Refuse to overwrite or delete a pushed tag; default false."""
     freeform_tags: NotRequired[dict[str, pulumi.Input[str]]]
-    """Free-form tags for the repository; default none."""
+    """Free-form tags for the repository (keys 1-100 characters without periods or spaces, values at most
+    256); default none. Not applied while the repository is imported (see import_ocid)."""
+    import_ocid: NotRequired[str]
+    """OCID (`ocid1.containerrepo.…`) of an existing repository to adopt instead of creating one; its name,
+    compartment, visibility and immutability must be the declared ones. While set, the repository keeps its
+    own free-form tags (so the import matches); remove it after the first update. Default: create."""
     protect: NotRequired[bool]
     """Protect the repository and keep it in OCI when it leaves the stack (retain on delete), so a destroy
     or a rename cannot delete pushed images; default false."""
@@ -40,6 +48,63 @@ def check_repository_args(args: RepositoryArgs, problems: Problems, path: str = 
     compartment = args["compartment_ocid"]
     if isinstance(compartment, str):
         problems.check(f"{path}compartment_ocid", compartment, naming.check_ocid, "compartment", "tenancy")
+    check_tags({k: v for k, v in (args.get("freeform_tags") or {}).items()}, problems, f"{path}freeform_tags")
+    if "import_ocid" in args:
+        problems.check(f"{path}import_ocid", args["import_ocid"], naming.check_ocid, "containerrepo")
+
+
+@dataclass(frozen=True)
+class ExistingRepository:
+    """A repository as `oci.artifacts.get_container_repository` reads it."""
+
+    id: str
+    display_name: str
+    compartment_id: str
+    is_public: bool
+    is_immutable: bool
+    state: str = "AVAILABLE"
+    freeform_tags: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, result: Any) -> "ExistingRepository":
+        return cls(
+            id=result.id or "",
+            display_name=result.display_name or "",
+            compartment_id=result.compartment_id or "",
+            is_public=bool(result.is_public),
+            is_immutable=bool(result.is_immutable),
+            state=result.state or "",
+            freeform_tags=dict(result.freeform_tags or {}),
+        )
+
+
+def check_adoption(
+    existing: ExistingRepository, *, name: str, compartment: str, public: bool, immutable: bool
+) -> ExistingRepository:
+    """The existing repository when it is the one declared, else ValueError naming every difference."""
+    differences = [
+        f"{what} is {actual!r} (declared {declared!r})"
+        for what, actual, declared in (
+            ("the name", existing.display_name, name),
+            ("the compartment", existing.compartment_id, compartment),
+            ("public", existing.is_public, public),
+            ("immutable", existing.is_immutable, immutable),
+        )
+        if actual != declared
+    ]
+    if existing.state != "AVAILABLE":
+        differences.append(f"its state is {existing.state!r} (an adopted repository must be AVAILABLE)")
+    if differences:
+        raise ValueError(
+            f"repository {existing.id} is not the one declared: {'; '.join(differences)}. Adopting it would "
+            "change or fail it; declare its settings (or fix the OCID)"
+        )
+    return existing
+
+
+def existing_repository(ocid: str) -> ExistingRepository:
+    """The repository ``ocid`` read with `oci.artifacts.get_container_repository` (runs on preview too)."""
+    return ExistingRepository.of(artifacts.get_container_repository(repository_id=ocid))
 
 
 def _former_urns(name: str, parent: pulumi.Resource | None) -> list[pulumi.Input[str]]:
@@ -69,18 +134,50 @@ class Repository(pulumi.ComponentResource):
         super().__init__("ocir:index:Repository", name, None, opts)
 
         protect = bool(args.get("protect"))
+        public, immutable = bool(args.get("public")), bool(args.get("immutable"))
+        compartment: pulumi.Input[str] = args["compartment_ocid"]
+        tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = dict(args.get("freeform_tags") or {}) or None
+        import_ocid = args.get("import_ocid") or None
+        if import_ocid:
+            # Adopting: the repository is read first and checked against the declaration, and the resource
+            # takes its compartment (and tags) from the checked read, so a mismatch stops the run naming the
+            # argument before the engine's import could fail or change it. Its own tags are declared so that
+            # the import matches whatever tags a first push or an earlier stack left.
+            label = argument_name("RepositoryArgs.import_ocid")
+            repository_name = args["repository_name"]
+            found = artifacts.get_container_repository_output(
+                repository_id=import_ocid, opts=pulumi.InvokeOutputOptions(parent=self)
+            )
+
+            def adopt(parts: list[Any]) -> ExistingRepository:
+                try:
+                    return check_adoption(
+                        ExistingRepository.of(parts[0]),
+                        name=repository_name,
+                        compartment=str(parts[1]),
+                        public=public,
+                        immutable=immutable,
+                    )
+                except ValueError as error:
+                    # Raised while outputs resolve: RunError is reported as one line, no traceback.
+                    raise pulumi.RunError(f"{label}: {error}") from None
+
+            adopted = pulumi.Output.all(found, compartment).apply(adopt)
+            compartment = adopted.apply(lambda existing: existing.compartment_id)
+            tags = adopted.apply(lambda existing: dict(existing.freeform_tags))
         repository = artifacts.ContainerRepository(
             f"{name}-repository",
-            compartment_id=args["compartment_ocid"],
+            compartment_id=compartment,
             display_name=args["repository_name"],
-            is_public=bool(args.get("public")),
-            is_immutable=bool(args.get("immutable")),
-            freeform_tags=dict(args.get("freeform_tags") or {}) or None,
+            is_public=public,
+            is_immutable=immutable,
+            freeform_tags=tags,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 protect=protect,
                 retain_on_delete=protect,
                 aliases=_former_urns(name, opts.parent if opts else None),
+                import_=import_ocid,
             ),
         )
         repository_name = args["repository_name"]

@@ -12,9 +12,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .limits import MAX_DESCRIPTION
+
 TOKEN_LIMIT = 2  # auth tokens per user (OCI's limit)
 ROTATION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
-_ROTATION_IN_DESCRIPTION = re.compile(r"; rotation (?P<label>[A-Za-z0-9._-]+)\)")
+# `(…; rotation X)` in the full description, `(rotation X)` in the shortest one.
+_ROTATION_IN_DESCRIPTION = re.compile(r"[;(] ?rotation (?P<label>[A-Za-z0-9._-]+)\)")
 
 
 def check_rotation(label: str) -> str:
@@ -27,10 +30,25 @@ def check_rotation(label: str) -> str:
 
 
 def token_description(prefix: str, rotation: str | None) -> str:
-    """The description of the stack's token; it names the prefix and the rotation label."""
-    if rotation:
-        return f"OCIR push token for project {prefix} (docker login password; rotation {rotation}), managed by Pulumi"
-    return f"OCIR push token for project {prefix} (docker login password), managed by Pulumi"
+    """The description of the stack's token: it names the prefix and the rotation label, which
+    ``ExistingToken`` reads back, so a shorter form drops words and never those two.
+
+    With a checked prefix (88 characters at most) and label (40) the full form is 210 characters; the
+    shorter forms only serve callers whose prefix is longer, and a prefix that leaves no room is refused.
+    """
+    details = f"docker login password; rotation {rotation}" if rotation else "docker login password"
+    candidates = [
+        f"{_owner_marker(prefix)}{details}), managed by Pulumi",
+        f"{_owner_marker(prefix)}{details})",
+        f"{_owner_marker(prefix)}rotation {rotation})" if rotation else f"{_owner_marker(prefix)}Pulumi)",
+    ]
+    for description in candidates:
+        if len(description) <= MAX_DESCRIPTION:
+            return description
+    raise ValueError(
+        f"leaves no room for the auth token's description (OCI allows {MAX_DESCRIPTION} characters): "
+        f"the prefix is {len(prefix)} characters"
+    )
 
 
 def _owner_marker(prefix: str) -> str:
@@ -54,6 +72,9 @@ class ExistingToken:
         return match["label"] if match else None
 
 
+_GONE = ("DELETING", "DELETED")
+
+
 class TokenSlotError(ValueError):
     """No room for the token this stack needs; ``argument`` is `user` or `rotation`."""
 
@@ -69,7 +90,7 @@ def check_token_slots(existing: Iterable[ExistingToken], user_ocid: str, prefix:
     holds this stack's old token, its new one, and every token the stack did not create.
     """
     # DELETING/DELETED tokens no longer count against the limit.
-    live = [token for token in existing if token.state not in ("DELETING", "DELETED")]
+    live = [token for token in existing if token.state not in _GONE]
     foreign = [token for token in live if not token.owned_by(prefix)]
     own = [token for token in live if token.owned_by(prefix)]
     needs_new = not any(token.rotation == (rotation or None) for token in own)
@@ -90,6 +111,55 @@ def check_token_slots(existing: Iterable[ExistingToken], user_ocid: str, prefix:
         f"{peak} tokens at once and OCI allows {TOKEN_LIMIT} per user; other tokens of user "
         f"{user_ocid}: {others}. Delete the one that is no longer used, then rotate",
     )
+
+
+def check_rotation_kept(existing: Iterable[ExistingToken], prefix: str, rotation: str | None) -> None:
+    """Raise TokenSlotError (``rotation``) when the stack's live token has a rotation label and the
+    stack now has none.
+
+    The label is the token's replacement trigger. Removing it gives the engine no new trigger value to
+    compare, so whether it replaces the token is the engine's call (and at best unclear); all the stack
+    would change for certain is the token's description, so removing the label would look like a
+    rotation and not be one. Rotating means setting a new label.
+    """
+    if rotation:
+        return
+    labelled = [
+        token
+        for token in existing
+        if token.state not in _GONE and token.owned_by(prefix) and token.rotation is not None
+    ]
+    if labelled:
+        token = labelled[-1]
+        raise TokenSlotError(
+            "rotation",
+            f"is unset, but this stack's auth token {token.id} carries the rotation label {token.rotation!r}: "
+            "removing the label does not rotate the token (the engine gets no new replacement trigger, only a "
+            f"new description). Set a new label to rotate it (e.g. pulumi config set ocir:tokenRotation "
+            f"<new label>), or set it back to {token.rotation!r} to keep the token",
+        )
+
+
+REPLACEMENT_TRIGGER_CLI = "3.208.0"
+"""The first Pulumi CLI whose engine honours the replacement_trigger resource option (its changelog:
+"[engine] Add a `replacement_trigger` resource option", pulumi/pulumi#20936)."""
+
+
+def check_engine_rotates(rotation: str | None) -> None:
+    """ValueError when a rotation label is set and the engine running the program does not honour
+    replacement triggers (an older engine ignores the option: the label would change the token's
+    description and never rotate it)."""
+    if not rotation:
+        return
+    from pulumi.runtime.proto import resource_pb2
+    from pulumi.runtime.settings import monitor_supports_feature
+
+    if not monitor_supports_feature(resource_pb2.RESOURCE_MONITOR_FEATURE_REPLACEMENT_TRIGGER):
+        raise ValueError(
+            f"rotating the auth token needs an engine that supports replacement triggers (Pulumi CLI "
+            f"{REPLACEMENT_TRIGGER_CLI} or later; `pulumi version` shows yours), and this one does not: "
+            "upgrade the Pulumi CLI before rotating"
+        )
 
 
 def existing_tokens(user_ocid: str) -> list[ExistingToken]:

@@ -3,6 +3,6 @@ arguments. Only the program uses it; the component package (components/) knows n
 
 from .errors import ConfigError
 from .images import ImageSpec
-from .settings import Settings, parse_settings, read_pulumi_config
+from .settings import Settings, parse_settings, program_tags, read_pulumi_config
 
-__all__ = ["ConfigError", "ImageSpec", "Settings", "parse_settings", "read_pulumi_config"]
+__all__ = ["ConfigError", "ImageSpec", "Settings", "parse_settings", "program_tags", "read_pulumi_config"]

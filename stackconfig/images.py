@@ -36,6 +36,8 @@ class ImageSpec:
     public: bool = False
     immutable: bool = False
     """True in production stacks unless the image says otherwise (which production refuses)."""
+    repository_ocid: str | None = None
+    """An existing repository to adopt (import) instead of creating it."""
 
     @property
     def dockerfile_path(self) -> str:
@@ -54,6 +56,8 @@ class ImageSpec:
             image["platform"] = self.platform
         image["public"] = self.public
         image["immutable"] = self.immutable
+        if self.repository_ocid:
+            image["repository_ocid"] = self.repository_ocid
         return image
 
 
@@ -142,7 +146,7 @@ def _image(index: int, item: Any, project_dir: Path | None, problems: Problems, 
             else:
                 build_args[arg] = value
 
-    target, platform = text("target"), text("platform")
+    target, platform, repository_ocid = text("target"), text("platform"), text("repositoryOcid")
     public = boolean(item.get("public"), f"{where}.public", problems, json_value=True)
     immutable = production
     if "immutable" in item:
@@ -176,6 +180,7 @@ def _image(index: int, item: Any, project_dir: Path | None, problems: Problems, 
         platform=platform,
         public=public,
         immutable=immutable,
+        repository_ocid=repository_ocid,
     )
 
 

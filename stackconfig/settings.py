@@ -17,6 +17,7 @@ from typing import Any
 
 from components import naming
 from components._args import ArgumentError
+from components.limits import MAX_TAG_VALUE, shorten
 from components.project import OcirProjectArgs, check_project_args
 from components.regions import RegionError, resolve_region
 
@@ -81,13 +82,24 @@ class Settings:
 
 
 def check_stack_reference(value: str) -> str:
-    if not _STACK_REFERENCE.match(value) or len(value) > 300:
+    if not _STACK_REFERENCE.match(value):
         raise ValueError(
             "must name a stack fully qualified as <organization>/<project>/<stack> (letters, digits, "
             "'-', '_' and '.'; 'organization' for self-managed backends), e.g. acme/ocir/dev; "
             f"got {value!r}"
         )
+    if len(value) > MAX_TAG_VALUE:
+        raise ValueError(
+            f"is {len(value)} characters long; it is recorded in each repository's promoted-from tag, and OCI "
+            f"allows tag values of at most {MAX_TAG_VALUE}"
+        )
     return value
+
+
+def program_tags(project: str, stack: str) -> dict[str, str]:
+    """The free-form tags the program puts on the policy and the repositories. `pulumi-stack` names the
+    stack as `<project>/<stack>`, shortened (with an ellipsis) to OCI's 256 characters should it be longer."""
+    return {"managed-by": "pulumi", "pulumi-stack": shorten(f"{project}/{stack}", MAX_TAG_VALUE)}
 
 
 def _string(raw: Mapping[str, Any], name: str, problems: Problems) -> str | None:

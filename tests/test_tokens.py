@@ -7,8 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from pulumi.runtime.proto import resource_pb2
 
-from components.tokens import ExistingToken, TokenSlotError, check_token_slots, token_description
+from components.tokens import (
+    REPLACEMENT_TRIGGER_CLI,
+    ExistingToken,
+    TokenSlotError,
+    check_token_slots,
+    token_description,
+)
 from tests.conftest import TOKEN, USER, valid_config
 from tools.harness import StackRun
 from tools.mocks import OcirMocks
@@ -130,3 +137,112 @@ def test_the_plan_shows_the_rotation(run: Callable[..., StackRun]) -> None:
     (token,) = [r for r in document["resources"] if r["type"] == AUTH_TOKEN]
     assert token["options"]["replacementTrigger"] == "2026-11"
     assert token["options"]["deleteBeforeReplace"] is False
+
+
+# Tokens OCI is deleting no longer count against the limit (ours or not).
+
+GONE_STATES = ("DELETING", "DELETED")
+
+
+@pytest.mark.parametrize("state", GONE_STATES)
+def test_foreign_tokens_being_deleted_leave_their_slot(state: str) -> None:
+    # Two live foreign tokens fill the slots; a third that is going does not change that ...
+    with pytest.raises(TokenSlotError):
+        slots([*FOREIGN, ExistingToken("gone", "old laptop", state=state)])
+    # ... and one live plus one going leaves room for ours.
+    slots([FOREIGN[0], ExistingToken("gone", "old laptop", state=state)])
+
+
+@pytest.mark.parametrize("state", GONE_STATES)
+def test_our_old_token_being_deleted_leaves_room_to_rotate(state: str) -> None:
+    # At the limit: one foreign token and our old one. A live old token blocks create-before-delete ...
+    with pytest.raises(TokenSlotError):
+        slots([FOREIGN[0], ExistingToken("old", OURS)], "2")
+    # ... one OCI is deleting does not.
+    slots([FOREIGN[0], ExistingToken("old", OURS, state=state)], "2")
+
+
+@pytest.mark.parametrize("state", GONE_STATES)
+def test_the_program_ignores_tokens_being_deleted_at_the_limit(run: Callable[..., StackRun], state: str) -> None:
+    existing = _tokens(FOREIGN[0], ExistingToken("old", OURS, state=state), ExistingToken("x", "ci", state=state))
+    result = run(valid_config(tokenRotation="2"), mocks=OcirMocks(existing_tokens=existing))
+    assert _token(result).replacement_trigger == "2"
+
+
+# Removing the rotation label
+
+
+def test_removing_the_rotation_label_is_refused_naming_the_key(run: Callable[..., StackRun]) -> None:
+    existing = _tokens(ExistingToken("ocid1.credential.oc1..ours", token_description(PREFIX, "2026-11")))
+    result = run(valid_config(), mocks=OcirMocks(existing_tokens=existing), raise_errors=False)
+    message = str(result.error)
+    assert message.startswith(
+        "ocir:tokenRotation: is unset, but this stack's auth token ocid1.credential.oc1..ours carries the "
+        "rotation label '2026-11': removing the label does not rotate the token"
+    )
+    assert "Set a new label to rotate it" in message
+    assert "\n" not in message
+    assert result.resources == []
+
+
+def test_a_new_label_or_the_same_label_is_accepted(run: Callable[..., StackRun]) -> None:
+    existing = _tokens(ExistingToken("t", token_description(PREFIX, "2026-11")))
+    for label in ("2026-11", "2027-01"):
+        result = run(valid_config(tokenRotation=label), mocks=OcirMocks(existing_tokens=existing))
+        assert _token(result).replacement_trigger == label
+
+
+def test_an_unlabelled_token_or_another_projects_label_does_not_block_an_unset_label(
+    run: Callable[..., StackRun],
+) -> None:
+    others = _tokens(ExistingToken("t", OURS), ExistingToken("o", token_description("p-test-dev", "5")))
+    run(valid_config(), mocks=OcirMocks(existing_tokens=others))
+    gone = _tokens(ExistingToken("t", token_description(PREFIX, "1"), state="DELETED"))
+    run(valid_config(), mocks=OcirMocks(existing_tokens=gone))
+
+
+# The engine must honour replacement triggers for a label to rotate anything.
+
+REPLACEMENT_TRIGGER = resource_pb2.RESOURCE_MONITOR_FEATURE_REPLACEMENT_TRIGGER
+
+
+def test_an_engine_without_replacement_triggers_refuses_a_rotation_label(run: Callable[..., StackRun]) -> None:
+    result = run(valid_config(tokenRotation="2"), withhold_features=[REPLACEMENT_TRIGGER], raise_errors=False)
+    message = str(result.error)
+    assert message.startswith("ocir:tokenRotation: rotating the auth token needs an engine that supports")
+    assert f"Pulumi CLI {REPLACEMENT_TRIGGER_CLI} or later" in message
+    assert result.resources == []
+    assert result.invokes == []
+
+
+def test_an_engine_without_replacement_triggers_is_fine_without_a_label(run: Callable[..., StackRun]) -> None:
+    result = run(valid_config(), withhold_features=[REPLACEMENT_TRIGGER])
+    assert _token(result).replacement_trigger is None
+
+
+def test_an_engine_with_replacement_triggers_rotates(run: Callable[..., StackRun]) -> None:
+    assert _token(run(valid_config(tokenRotation="2"))).replacement_trigger == "2"
+
+
+def test_the_components_name_their_rotation_argument_when_the_engine_cannot_rotate() -> None:
+    from components import ArgumentError, OcirProject, RegistryCredentials
+    from tests.test_components import project_args
+    from tools.harness import evaluate
+
+    def credentials() -> None:
+        RegistryCredentials(
+            "ci", {"user_ocid": USER, "registry_server": "fra.ocir.io", "namespace": "ns", "rotation": "2"}
+        )
+
+    def project() -> None:
+        OcirProject("p-team", project_args(token_rotation="2"))
+
+    for program, prefix in (
+        (credentials, "RegistryCredentialsArgs.rotation: rotating the auth token needs"),
+        (project, "OcirProjectArgs.token_rotation: rotating the auth token needs"),
+    ):
+        refused = evaluate(program, withhold_features=[REPLACEMENT_TRIGGER], raise_errors=False)
+        assert isinstance(refused.error, ArgumentError)
+        assert str(refused.error).startswith(prefix)
+        assert refused.resources == []
+        assert evaluate(program).error is None

@@ -16,6 +16,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from tools.resource_types import (
     AUTH_TOKEN,
     GET_AUTH_TOKENS,
+    GET_CONTAINER_REPOSITORY,
     GET_NAMESPACE,
     GET_USER,
     IMAGE,
@@ -42,14 +43,20 @@ class OcirMocks(pulumi.runtime.Mocks):
         namespace: str = "mocktenancyns",
         user_name: str = "mock-push-user",
         existing_tokens: list[dict[str, str]] | None = None,
+        existing_repositories: Mapping[str, Mapping[str, Any]] | None = None,
         plan: bool = False,
         stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         """``stack_outputs``: what a StackReference to each fully qualified stack name reads, values
-        in wire form (a secret output wrapped as the engine sends it; see reference_outputs)."""
+        in wire form (a secret output wrapped as the engine sends it; see reference_outputs).
+
+        ``existing_repositories``: repositories that exist in OCI before the run, by OCID, each as the test
+        states it (``displayName``, ``compartmentId``, ``isPublic``, ``isImmutable``, optional ``state`` and
+        ``freeformTags``): what `get_container_repository` reads and what an import of that OCID finds."""
         self.stack_outputs = dict(stack_outputs or {})
         self.token = token
         self.existing_tokens = existing_tokens or []
+        self.existing_repositories = {ocid: dict(repo) for ocid, repo in (existing_repositories or {}).items()}
         self.namespace = "<tenancy-namespace>" if plan else namespace
         self.user_name = "<user-name>" if plan else user_name
         self.plan = plan
@@ -73,6 +80,11 @@ class OcirMocks(pulumi.runtime.Mocks):
             return self._ocid("policy"), state
         if args.typ == REPOSITORY:
             state.update(namespace=self._computed(self.namespace), state=self._computed("AVAILABLE"))
+            if args.resource_id:
+                # An import: the engine reads the existing repository, it creates nothing.
+                if args.resource_id not in self.existing_repositories:
+                    raise ValueError(f"cannot import {args.resource_id}: no such repository")
+                return args.resource_id, state
             return self._ocid("containerrepo"), state
         if args.typ == IMAGE:
             image_name = str(reveal(state.get("imageName", "")))
@@ -122,4 +134,21 @@ class OcirMocks(pulumi.runtime.Mocks):
                 for token in self.existing_tokens
             ]
             return {"tokens": tokens, "userId": user, "id": "auth-tokens"}
+        if args.token == GET_CONTAINER_REPOSITORY:
+            ocid = str(args.args.get("repositoryId"))
+            if ocid not in self.existing_repositories:
+                # What OCI answers for an OCID that names no repository (or one the user cannot see),
+                # returned as the provider returns a failed invoke.
+                reason = f"404 NotAuthorizedOrNotFound: repository {ocid} not found"
+                return {}, [("repositoryId", reason)]  # type: ignore[return-value]
+            repository = self.existing_repositories[ocid]
+            return {
+                "id": ocid,
+                "repositoryId": ocid,
+                "state": "AVAILABLE",
+                "freeformTags": {},
+                "definedTags": {},
+                "namespace": self.namespace,
+                **repository,
+            }
         raise NotImplementedError(f"the program made an invoke the mocks do not know: {args.token}")

@@ -6,6 +6,7 @@ exactly as they leave the program.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,8 @@ class Registration:
     replacement_trigger: Any = None
     provider: str = ""
     """The explicit provider reference (`<provider urn>::<id>`), empty for the default provider."""
+    import_id: str = ""
+    """The ID of an existing resource to import (the `import` option), empty to create."""
     state: dict[str, Any] = field(default_factory=dict)
     """Outputs as the provider (the mocks) returned them, in wire form, before the engine marks
     anything secret; a component's are what it passed to register_outputs."""
@@ -67,8 +70,11 @@ class Invocation:
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A mock resource monitor that keeps every registration and invoke request."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+    def __init__(self, mocks: pulumi.runtime.Mocks, *, withhold_features: Iterable[int] = ()) -> None:
+        """``withhold_features``: ResourceMonitorFeature values this monitor does not advertise, as an
+        older engine would not (e.g. RESOURCE_MONITOR_FEATURE_REPLACEMENT_TRIGGER before Pulumi 3.208.0)."""
         super().__init__(mocks)
+        self.withheld_features = frozenset(withhold_features)
         self.registrations: list[Registration] = []
         self._by_urn: dict[str, Registration] = {}
         self.reads: list[Registration] = []
@@ -79,6 +85,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         # The engine's URN (full parent type chain, the root stack left out), not the mock
         # monitor's shortened one: tests/urns records what real stacks hold.
         return make_urn(pulumi.get_stack(), pulumi.get_project(), parent, type_, name)
+
+    def GetDeploymentInfo(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        # The SDK learns the engine's features from this answer (set_mocks asks it once).
+        info = super().GetDeploymentInfo(request)  # type: ignore[no-untyped-call]
+        kept = [feature for feature in info.supportedFeatures if feature not in self.withheld_features]
+        del info.supportedFeatures[:]
+        info.supportedFeatures.extend(kept)
+        return info
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
@@ -102,6 +116,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     else None
                 ),
                 provider=request.provider,
+                import_id=request.importId,
             )
             if request.custom:
                 registration.state = json_format.MessageToDict(response.object)

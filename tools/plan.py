@@ -137,6 +137,9 @@ def plan_document(run: StackRun, config: Mapping[str, Any] | None = None) -> dic
             options["deleteBeforeReplace"] = resource.delete_before_replace
         if resource.replacement_trigger is not None:
             options["replacementTrigger"] = resource.replacement_trigger
+        if resource.import_id:
+            # adopted: the engine imports this existing resource instead of creating one
+            options["import"] = resource.import_id
         if resource.aliases:
             options["aliases"] = [alias_text(alias, resource) for alias in resource.aliases]
         resources.append(
