@@ -11,17 +11,10 @@ PROJECT_DIR = Path(__file__).resolve().parent
 if str(PROJECT_DIR) not in sys.path:
     sys.path.insert(0, str(PROJECT_DIR))
 
-from components import OcirProject, already_checked, naming  # noqa: E402
-from components.repository import check_adoption, existing_repository  # noqa: E402
-from components.tokens import (  # noqa: E402
-    TokenSlotError,
-    check_engine_rotates,
-    check_rotation_kept,
-    check_token_slots,
-    existing_tokens,
-)
+from components import OcirProject, already_checked  # noqa: E402
 from stackconfig import ConfigError, parse_settings, program_tags, read_pulumi_config  # noqa: E402
-from stackconfig.promotion import source_references  # noqa: E402
+from stackconfig.preflight import preflight  # noqa: E402
+from stackconfig.promotion import promotion_options  # noqa: E402
 
 try:
     settings = parse_settings(read_pulumi_config(), project_dir=PROJECT_DIR)
@@ -29,73 +22,11 @@ except ConfigError as error:
     # RunError ends the program with just this message (each line starts with the bad key), no
     # traceback; nothing has been declared yet.
     raise pulumi.RunError(str(error)) from error
-
-try:
-    # An engine that ignores replacement triggers would change the label and never rotate the token.
-    check_engine_rotates(settings.token_rotation)
-except ValueError as error:
-    raise pulumi.RunError(f"ocir:tokenRotation: {error}") from error
-
-try:
-    # OCI allows two auth tokens per user: fail the preview now, not half-way through `up`. Removing a
-    # rotation label would not rotate: refuse it rather than let it look like a rotation.
-    tokens = existing_tokens(settings.user_ocid)
-    check_rotation_kept(tokens, settings.prefix, settings.token_rotation)
-    check_token_slots(tokens, settings.user_ocid, settings.prefix, settings.token_rotation)
-except TokenSlotError as error:
-    key = "ocir:userOcid" if error.argument == "user" else "ocir:tokenRotation"
-    raise pulumi.RunError(f"{key}: {error}") from error
-
-for spec in settings.images:
-    if spec.repository_ocid:
-        # A repository to adopt is read and compared now, so a mismatch stops the preview before
-        # anything is declared (the component checks again, naming its own argument).
-        key = f"ocir:images[{spec.index}].repositoryOcid"
-        try:
-            existing = existing_repository(spec.repository_ocid)
-        except Exception as error:
-            # The provider's answer (e.g. 404 for an OCID that names no repository), as one line.
-            raise pulumi.RunError(f"{key}: cannot read repository {spec.repository_ocid}: {error}") from error
-        try:
-            check_adoption(
-                existing,
-                name=naming.repository_name(settings.prefix, spec.name),
-                compartment=settings.compartment_ocid,
-                public=spec.public,
-                immutable=spec.immutable,
-            )
-        except ValueError as error:
-            raise pulumi.RunError(f"{key}: {error}") from error
+# Lookups that can still refuse the stack (token slots, repositories to adopt), before any declaration.
+preflight(settings)
 
 args = settings.project_args(freeform_tags=program_tags(pulumi.get_project(), pulumi.get_stack()))
-opts = None
-if settings.promote_from:
-    if settings.promote_from.split("/")[1:] == [pulumi.get_project(), pulumi.get_stack()]:
-        raise pulumi.RunError(f"ocir:promoteFrom: {settings.promote_from} is this stack; name the source stack")
-    # Promotion (docs/rollout.md): read the source stack's outputs and pull with its own credentials
-    # through this provider, so this stack's policy needs no grant on its repositories.
-    import pulumi_docker as docker
-
-    source = pulumi.StackReference(f"{settings.prefix}-promote-from", stack_name=settings.promote_from)
-    pull_registry = docker.Provider(
-        f"{settings.prefix}-pull-registry",
-        registry_auth=[
-            docker.ProviderRegistryAuthArgs(
-                address=source.require_output("registryServer"),
-                username=source.require_output("loginUsername"),
-                password=pulumi.Output.secret(source.require_output("authToken")),
-            )
-        ],
-    )
-    images = args.get("images") or []
-    references = source_references(
-        source.require_output("images"), [image["name"] for image in images], settings.promote_from
-    )
-    for image in images:
-        image["source_reference"] = references[image["name"]]
-        image["promoted_from"] = settings.promote_from
-    opts = pulumi.ResourceOptions(providers={"docker": pull_registry})
-
+opts = promotion_options(settings, args)
 # parse_settings ran OcirProject's argument checks (naming config keys): they do not run again.
 with already_checked():
     project = OcirProject(settings.prefix, args, opts)

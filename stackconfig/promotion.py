@@ -11,8 +11,10 @@ from typing import Any
 import pulumi
 
 from components import naming
+from components.project import OcirProjectArgs
 
 from .keys import full
+from .settings import Settings
 
 KEY = full("promoteFrom")
 
@@ -41,3 +43,36 @@ def source_references(images: pulumi.Input[Any], names: list[str], stack: str) -
     """Per image name, its checked source reference (an Output that fails naming the key)."""
     source = pulumi.Output.from_input(images)
     return {name: source.apply(functools.partial(source_reference, image_name=name, stack=stack)) for name in names}
+
+
+def promotion_options(settings: Settings, args: OcirProjectArgs) -> pulumi.ResourceOptions | None:
+    """For ocir:promoteFrom: each image's source digest in ``args``, and the provider that pulls them.
+
+    The source stack's outputs are read with a StackReference and pulled with its own credentials through
+    a docker provider, so this stack's policy needs no grant on the source's repositories (docs/rollout.md).
+    """
+    if not settings.promote_from:
+        return None
+    if settings.promote_from.split("/")[1:] == [pulumi.get_project(), pulumi.get_stack()]:
+        raise pulumi.RunError(f"{KEY}: {settings.promote_from} is this stack; name the source stack")
+    import pulumi_docker as docker
+
+    source = pulumi.StackReference(f"{settings.prefix}-promote-from", stack_name=settings.promote_from)
+    pull_registry = docker.Provider(
+        f"{settings.prefix}-pull-registry",
+        registry_auth=[
+            docker.ProviderRegistryAuthArgs(
+                address=source.require_output("registryServer"),
+                username=source.require_output("loginUsername"),
+                password=pulumi.Output.secret(source.require_output("authToken")),
+            )
+        ],
+    )
+    images = args.get("images") or []
+    references = source_references(
+        source.require_output("images"), [image["name"] for image in images], settings.promote_from
+    )
+    for image in images:
+        image["source_reference"] = references[image["name"]]
+        image["promoted_from"] = settings.promote_from
+    return pulumi.ResourceOptions(providers={"docker": pull_registry})
