@@ -1,9 +1,13 @@
 """A Node.js base image built offline from Debian's packages, for engines that cannot reach Docker Hub.
 
     venv/bin/python -m tools.node_base [--docker-host unix:///path/docker.sock] [--cache-dir DIR]
+                                       [--platform linux/arm64] [--tarball-only]
 
-prints the image reference, ``ocir-local/node-base:<suite>-<key>``, after making sure the engine
-has it. The app Dockerfile takes it through its ``NODE_IMAGE`` build argument; the public default
+prints the image reference, ``ocir-local/node-base:<suite>-<arch>-<key>``, after making sure the
+engine has it. ``--platform linux/arm64`` on an amd64 machine builds the arm64 root under QEMU
+user emulation (Debian's ``qemu-user-static``, registered with the F flag so that it also works in
+debootstrap's chroot and inside containers) and imports it as a ``linux/arm64`` image. The app
+Dockerfile takes the base through its ``NODE_IMAGE`` build argument; the public default
 (``node:26-alpine``) stays what a user with internet access builds on.
 
 How: ``debootstrap --variant=minbase --include=nodejs`` into a temporary root file system (from
@@ -12,7 +16,7 @@ pages), with a ``node`` user uid/gid 1000 as in the official node images, packed
 and loaded with ``docker import``.
 
 Cache: the tarball is kept in ``${OCIR_CACHE_DIR:-~/.cache/ocir}/node-base/`` and named by a hash
-of the recipe (suite, variant, packages, script version), so a changed recipe never picks up a
+of the recipe (suite, architecture, variant, packages, script version), so a changed recipe never picks up a
 stale tarball; the image tag carries the same hash. A second run reuses the tarball and, when the
 engine already has the image, does nothing at all. A file lock keeps concurrent runs (parallel
 test sessions, CI jobs on one machine) from building or importing the same thing twice.
@@ -23,10 +27,12 @@ Debian bookworm's nodejs is 18.x: app/package.json's ``engines.node`` admits wha
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import fcntl
 import hashlib
 import json
 import os
+import platform as host_platform
 import shutil
 import subprocess
 import sys
@@ -45,6 +51,27 @@ REPOSITORY = "ocir-local/node-base"
 # the key, since any Debian mirror serves the same packages for a suite.
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 NODE_UID = 1000
+# Debian architecture names of the platforms the bases are built for (`linux/<arch>`).
+ARCHITECTURES = ("amd64", "arm64")
+_MACHINES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+
+
+def native_arch() -> str:
+    """This machine's Debian architecture (amd64 or arm64): what debootstrap builds without emulation."""
+    machine = host_platform.machine().lower()
+    if machine not in _MACHINES:
+        raise RuntimeError(f"no Node.js base recipe for this machine's architecture {machine!r}")
+    return _MACHINES[machine]
+
+
+def arch_of_platform(platform: str) -> str:
+    """``linux/arm64`` -> ``arm64`` (the Debian name debootstrap takes)."""
+    os_name, _, rest = platform.partition("/")
+    arch = rest.split("/")[0]
+    if os_name != "linux" or arch not in ARCHITECTURES:
+        raise ValueError(f"no Node.js base for platform {platform!r}: linux/{' or linux/'.join(ARCHITECTURES)}")
+    return arch
+
 
 # Removed from the root file system before it is packed: nothing a runtime image needs.
 TRIM = (
@@ -65,6 +92,8 @@ class Recipe:
     """What goes into the base image; everything here is part of the cache key."""
 
     suite: str = "bookworm"
+    arch: str = field(default_factory=native_arch)
+    """Debian architecture; one other than this machine's is built under QEMU user emulation."""
     variant: str = "minbase"
     packages: tuple[str, ...] = field(default=("nodejs",))
     script_version: int = SCRIPT_VERSION
@@ -77,14 +106,54 @@ class Recipe:
 
     @property
     def tarball_name(self) -> str:
-        return f"{self.suite}-{self.key}.tar.gz"
+        return f"{self.suite}-{self.arch}-{self.key}.tar.gz"
+
+    @property
+    def platform(self) -> str:
+        return f"linux/{self.arch}"
+
+    @property
+    def tag(self) -> str:
+        return f"{self.suite}-{self.arch}-{self.key}"
 
     @property
     def image(self) -> str:
-        return f"{REPOSITORY}:{self.suite}-{self.key}"
+        return f"{REPOSITORY}:{self.tag}"
 
 
 DEFAULT_RECIPE = Recipe()
+
+
+def recipe_for(platform: str) -> Recipe:
+    """The default recipe for ``linux/<arch>``."""
+    return dataclasses.replace(DEFAULT_RECIPE, arch=arch_of_platform(platform))
+
+
+def emulation_problem(arch: str) -> str | None:
+    """Why this machine cannot run ``arch`` binaries (None when it is native or emulated).
+
+    A foreign architecture needs a binfmt_misc handler with the F flag (the interpreter is opened
+    when it is registered, so it also runs inside containers and debootstrap's chroot).
+    """
+    if arch == native_arch():
+        return None
+    handler = Path("/proc/sys/fs/binfmt_misc") / f"qemu-{_QEMU.get(arch, arch)}"
+    if not handler.exists():
+        return (
+            f"no binfmt_misc handler for {arch} ({handler} is missing): apt-get install qemu-user-static "
+            "binfmt-support, and mount binfmt_misc (.ci/run does both)"
+        )
+    text = handler.read_text()
+    if not text.startswith("enabled"):
+        return f"the binfmt_misc handler {handler} is disabled (update-binfmts --enable qemu-{_QEMU.get(arch, arch)})"
+    flags = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("flags:")), "")
+    if "F" not in flags:
+        return f"the binfmt_misc handler {handler} lacks the F flag (flags {flags!r}): containers could not use it"
+    return None
+
+
+# QEMU's names for Debian's architectures.
+_QEMU = {"arm64": "aarch64", "amd64": "x86_64"}
 
 
 def cache_dir() -> Path:
@@ -109,8 +178,12 @@ def run_debootstrap(recipe: Recipe, root: Path, mirror: str) -> None:
         raise RuntimeError("debootstrap is not installed (apt-get install debootstrap)")
     if os.geteuid() != 0:
         raise RuntimeError("debootstrap must run as root to build the Node.js base image")
+    problem = emulation_problem(recipe.arch)
+    if problem:
+        raise RuntimeError(f"cannot build the {recipe.arch} root: {problem}")
     command = [
         "debootstrap",
+        f"--arch={recipe.arch}",
         f"--variant={recipe.variant}",
         f"--include={','.join(recipe.packages)}",
         recipe.suite,
@@ -189,7 +262,8 @@ def ensure_tarball(recipe: Recipe = DEFAULT_RECIPE, cache: Path | None = None, m
     tarball = directory / recipe.tarball_name
     with _locked(directory):
         if not tarball.exists():
-            print(f"node_base: building {tarball.name} with debootstrap (a few minutes)", file=sys.stderr)
+            emulated = " under emulation" if recipe.arch != native_arch() else ""
+            print(f"node_base: building {tarball.name} with debootstrap{emulated} (a few minutes)", file=sys.stderr)
             build_tarball(recipe, tarball, mirror)
     return tarball
 
@@ -198,9 +272,11 @@ def docker_import(tarball: Path, ref: str, recipe: Recipe, host: str | None = No
     changes = [
         'CMD ["node"]',
         "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        f"LABEL org.opencontainers.image.description=node-base-{recipe.suite}-{recipe.key}",
+        f"LABEL org.opencontainers.image.description=node-base-{recipe.tag}",
     ]
-    args = ["import", "--message", f"ocir node base {recipe.suite} {recipe.key}"]
+    # --platform records the architecture in the image config, which `docker build --platform`
+    # and `docker run` match against.
+    args = ["import", "--platform", recipe.platform, "--message", f"ocir node base {recipe.tag}"]
     for change in changes:
         args += ["--change", change]
     docker(*args, str(tarball), ref, host=host)
@@ -214,7 +290,7 @@ def ensure_image(
     mirror: str = DEFAULT_MIRROR,
 ) -> str:
     """The base image reference, after importing it into the engine at ``host`` if it lacks it."""
-    ref = f"{repository}:{recipe.suite}-{recipe.key}"
+    ref = f"{repository}:{recipe.tag}"
     if image_exists(ref, host):
         return ref
     tarball = ensure_tarball(recipe, cache, mirror)
@@ -229,8 +305,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docker-host", default=os.environ.get("DOCKER_HOST"), help="engine (default: DOCKER_HOST)")
     parser.add_argument("--cache-dir", type=Path, default=None, help="default: ${OCIR_CACHE_DIR:-~/.cache/ocir}")
     parser.add_argument("--mirror", default=DEFAULT_MIRROR, help=f"Debian mirror (default: {DEFAULT_MIRROR})")
+    parser.add_argument("--platform", default=None, help="linux/amd64 or linux/arm64 (default: this machine's)")
+    parser.add_argument("--tarball-only", action="store_true", help="build or find the cached tarball; no engine")
     args = parser.parse_args(argv)
-    print(ensure_image(args.docker_host, cache=args.cache_dir, mirror=args.mirror))
+    recipe = recipe_for(args.platform) if args.platform else DEFAULT_RECIPE
+    if args.tarball_only:
+        print(ensure_tarball(recipe, args.cache_dir, args.mirror))
+        return 0
+    print(ensure_image(args.docker_host, recipe=recipe, cache=args.cache_dir, mirror=args.mirror))
     return 0
 
 
