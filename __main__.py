@@ -38,8 +38,9 @@ if settings.promote_from:
     if settings.promote_from.split("/")[1:] == [pulumi.get_project(), pulumi.get_stack()]:
         raise pulumi.RunError(f"ocir:promoteFrom: {settings.promote_from} is this stack; name the source stack")
     # Promotion (docs/rollout.md): read the source stack's outputs and pull with its own credentials
-    # through this provider, so this stack's policy needs no grant on its repositories.
+    # through these providers, so this stack's policy needs no grant on its repositories.
     import pulumi_docker as docker
+    import pulumi_docker_build as docker_build
 
     source = pulumi.StackReference(f"{settings.prefix}-promote-from", stack_name=settings.promote_from)
     pull_registry = docker.Provider(
@@ -54,12 +55,29 @@ if settings.promote_from:
     )
     images = args.get("images") or []
     references = source_references(
-        source.require_output("images"), [image["name"] for image in images], settings.promote_from
+        source.require_output("images"),
+        [image["name"] for image in images],
+        settings.promote_from,
+        {image["name"]: image.get("platforms") or [] for image in images},
     )
     for image in images:
         image["source_reference"] = references[image["name"]]
         image["promoted_from"] = settings.promote_from
-    opts = pulumi.ResourceOptions(providers={"docker": pull_registry})
+    providers: dict[str, pulumi.ProviderResource] = {"docker": pull_registry}
+    if any(image.get("platforms") for image in images):
+        # A multi-platform image is copied as a whole index (docker buildx imagetools create), which
+        # reads the source through pulumi-docker-build's provider: logged in to the source the same way.
+        providers["docker-build"] = docker_build.Provider(
+            f"{settings.prefix}-index-registry",
+            registries=[
+                docker_build.RegistryArgs(
+                    address=source.require_output("registryServer"),
+                    username=source.require_output("loginUsername"),
+                    password=pulumi.Output.secret(source.require_output("authToken")),
+                )
+            ],
+        )
+    opts = pulumi.ResourceOptions(providers=providers)
 
 # parse_settings ran OcirProject's argument checks (naming config keys): they do not run again.
 with already_checked():

@@ -50,7 +50,18 @@ KEYS: tuple[Key, ...] = (
     ),
 )
 KEYS_BY_NAME = {key.name: key for key in KEYS}
-IMAGE_FIELDS = ("name", "tag", "context", "dockerfile", "buildArgs", "target", "platform", "public", "immutable")
+IMAGE_FIELDS = (
+    "name",
+    "tag",
+    "context",
+    "dockerfile",
+    "buildArgs",
+    "target",
+    "platform",
+    "platforms",
+    "public",
+    "immutable",
+)
 
 
 def full(name: str) -> str:

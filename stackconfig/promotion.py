@@ -5,7 +5,7 @@ RunError, which the Pulumi engine reports as one line (no traceback), naming the
 """
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -17,8 +17,13 @@ from .keys import full
 KEY = full("promoteFrom")
 
 
-def source_reference(images: Any, image_name: str, stack: str) -> str:
-    """The source stack's ``repoDigest`` for ``image_name``, or RunError naming ocir:promoteFrom."""
+def source_reference(images: Any, image_name: str, stack: str, platforms: Sequence[str] = ()) -> str:
+    """The source stack's ``repoDigest`` for ``image_name``, or RunError naming ocir:promoteFrom.
+
+    ``platforms``: this stack's image lists them, so the source must be an image index with each of them
+    (its ``platformDigests``); a multi-platform source must be promoted with its platforms listed, since a
+    single-platform promotion would copy one platform only.
+    """
     if not isinstance(images, Mapping):
         raise pulumi.RunError(f"{KEY}: stack {stack} has no images output to promote from (got {images!r})")
     entry = images.get(image_name)
@@ -30,14 +35,39 @@ def source_reference(images: Any, image_name: str, stack: str) -> str:
         )
     reference = entry.get("repoDigest")
     try:
-        return naming.check_digest_reference(reference if isinstance(reference, str) else "")
+        checked = naming.check_digest_reference(reference if isinstance(reference, str) else "")
     except ValueError:
         raise pulumi.RunError(
             f"{KEY}: stack {stack}'s image {image_name!r} has no pushed digest (repoDigest {reference!r})"
         ) from None
+    source_platforms = entry.get("platformDigests")
+    if isinstance(source_platforms, Mapping) and source_platforms and not platforms:
+        raise pulumi.RunError(
+            f"{KEY}: stack {stack}'s image {image_name!r} is a multi-platform image index "
+            f"({', '.join(sorted(map(str, source_platforms)))}): list its platforms in this stack's "
+            "ocir:images entry (platforms) so that the whole index is copied, not one platform"
+        )
+    missing = [platform for platform in platforms if platform not in (source_platforms or {})]
+    if missing:
+        has = ", ".join(sorted(map(str, source_platforms))) if isinstance(source_platforms, Mapping) else "one platform"
+        raise pulumi.RunError(
+            f"{KEY}: stack {stack}'s image {image_name!r} has no {', '.join(missing)} image (it has: {has}); "
+            "promote the platforms the source built"
+        )
+    return checked
 
 
-def source_references(images: pulumi.Input[Any], names: list[str], stack: str) -> dict[str, pulumi.Output[str]]:
-    """Per image name, its checked source reference (an Output that fails naming the key)."""
+def source_references(
+    images: pulumi.Input[Any], names: list[str], stack: str, platforms: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, pulumi.Output[str]]:
+    """Per image name, its checked source reference (an Output that fails naming the key); ``platforms``, per
+    image name, the platforms this stack promotes for a multi-platform image."""
     source = pulumi.Output.from_input(images)
-    return {name: source.apply(functools.partial(source_reference, image_name=name, stack=stack)) for name in names}
+    return {
+        name: source.apply(
+            functools.partial(
+                source_reference, image_name=name, stack=stack, platforms=tuple((platforms or {}).get(name, ()))
+            )
+        )
+        for name in names
+    }
