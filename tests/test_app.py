@@ -45,7 +45,9 @@ def get(port: int, path: str = "/") -> tuple[int, str, dict[str, object]]:
         return response.status, response.headers["Content-Type"], json.loads(response.read())
 
 
-def test_every_request_gets_json_hostname_random_and_arch_and_is_logged(server: tuple[subprocess.Popen[str], int]) -> None:
+def test_every_request_gets_json_hostname_random_and_arch_and_is_logged(
+    server: tuple[subprocess.Popen[str], int],
+) -> None:
     process, port = server
     status, content_type, first = get(port)
     _, _, second = get(port, "/anything/else?x=1")

@@ -13,7 +13,7 @@ Dockerfile takes the base through its ``NODE_IMAGE`` build argument; the public 
 How: ``debootstrap --variant=minbase --include=nodejs`` into a temporary root file system (from
 the Debian mirror this machine's apt uses), trimmed (apt lists and caches, documentation, man
 pages), with a ``node`` user uid/gid 1000 as in the official node images, packed into a tarball
-and loaded with ``docker import``.
+and loaded with ``docker load`` as a one-layer image whose config names the architecture.
 
 Cache: the tarball is kept in ``${OCIR_CACHE_DIR:-~/.cache/ocir}/node-base/`` and named by a hash
 of the recipe (suite, architecture, variant, packages, script version), so a changed recipe never picks up a
@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import fcntl
+import gzip
 import hashlib
 import json
 import os
@@ -36,6 +37,7 @@ import platform as host_platform
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -268,18 +270,50 @@ def ensure_tarball(recipe: Recipe = DEFAULT_RECIPE, cache: Path | None = None, m
     return tarball
 
 
+def image_archive(tarball: Path, ref: str, recipe: Recipe, destination: Path) -> None:
+    """Write ``docker load``'s archive format for the root file system ``tarball`` as one layer.
+
+    Not ``docker import``: Debian's engine (20.10) records its own architecture in an imported image
+    whatever ``--platform`` says, and ``docker build --platform linux/arm64`` then refuses the base.
+    The image config written here says the recipe's architecture.
+    """
+    work = destination.parent
+    layer = work / "layer.tar"
+    digest = hashlib.sha256()
+    with gzip.open(tarball, "rb") as source, layer.open("wb") as target:
+        while chunk := source.read(1 << 20):
+            digest.update(chunk)
+            target.write(chunk)
+    diff_id = f"sha256:{digest.hexdigest()}"
+    created = "2023-06-10T00:00:00Z"  # fixed: the same recipe gives the same image id
+    config = {
+        "architecture": recipe.arch,
+        "os": "linux",
+        "created": created,
+        "config": {
+            "Cmd": ["node"],
+            "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+            "Labels": {"org.opencontainers.image.description": f"node-base-{recipe.tag}"},
+        },
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+        "history": [{"created": created, "comment": f"ocir node base {recipe.tag}"}],
+    }
+    config_bytes = json.dumps(config, sort_keys=True).encode()
+    config_name = f"{hashlib.sha256(config_bytes).hexdigest()}.json"
+    (work / config_name).write_bytes(config_bytes)
+    manifest = [{"Config": config_name, "RepoTags": [ref], "Layers": ["layer.tar"]}]
+    (work / "manifest.json").write_text(json.dumps(manifest))
+    with tarfile.open(destination, "w") as archive:
+        for name in ("manifest.json", config_name, "layer.tar"):
+            archive.add(work / name, arcname=name)
+
+
 def docker_import(tarball: Path, ref: str, recipe: Recipe, host: str | None = None) -> None:
-    changes = [
-        'CMD ["node"]',
-        "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        f"LABEL org.opencontainers.image.description=node-base-{recipe.tag}",
-    ]
-    # --platform records the architecture in the image config, which `docker build --platform`
-    # and `docker run` match against.
-    args = ["import", "--platform", recipe.platform, "--message", f"ocir node base {recipe.tag}"]
-    for change in changes:
-        args += ["--change", change]
-    docker(*args, str(tarball), ref, host=host)
+    """Load the root file system into the engine as ``ref``, an image of the recipe's platform."""
+    with tempfile.TemporaryDirectory(prefix="ocir-node-base-load-") as work:
+        archive = Path(work) / "image.tar"
+        image_archive(tarball, ref, recipe, archive)
+        docker("load", "--input", str(archive), host=host)
 
 
 def ensure_image(
