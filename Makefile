@@ -60,7 +60,8 @@ engine-stop:
 integration: $(VENV)/.dev engine
 	DOCKER_HOST=$(ENGINE_HOST) OCIR_REQUIRE_INTEGRATION=1 $(BIN)/python -m pytest -m integration
 
-# Image size and build times of the app's Dockerfile and the recipe's, on the private engine.
+# Image size and build times of the app's Dockerfile and the recipe's, and the multi-platform image
+# (arm64 under QEMU emulation, pushes, the index), on the private engine.
 bench-image: $(VENV)/.dev engine
 	DOCKER_HOST=$(ENGINE_HOST) $(BIN)/python benchmarks/image_build.py
 

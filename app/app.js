@@ -1,4 +1,5 @@
-// The recipe's service: answers every request with JSON {hostname, random} and logs it.
+// The recipe's service: answers every request with JSON {hostname, random, arch} and logs it.
+// arch is Node's name for the CPU it runs on (x64, arm64): which image of a multi-platform tag answered.
 'use strict';
 
 const http = require('node:http');
@@ -8,7 +9,7 @@ const port = Number.parseInt(process.env.PORT || '8080', 10);
 
 const server = http.createServer((request, response) => {
   const started = process.hrtime.bigint();
-  const body = JSON.stringify({ hostname: os.hostname(), random: Math.random() });
+  const body = JSON.stringify({ hostname: os.hostname(), random: Math.random(), arch: os.arch() });
   response.writeHead(200, {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(body),

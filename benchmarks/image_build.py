@@ -22,6 +22,18 @@ each run measures:
                      cache (tools/node_base.py) and the app built: what a fresh CI runner or
                      laptop pays, where the import stands in for pulling the base from a registry
 
+and then, for the multi-platform image (`platforms: [linux/amd64, linux/arm64]`):
+
+  per-platform build the app's cold build for linux/amd64 (native here) and linux/arm64 (under QEMU user
+                     emulation, on the arm64 offline base), each `--no-cache`
+  push               each platform's image pushed to a local registry (Debian's docker-registry, on
+                     loopback, htpasswd login): the first push carries the base layers
+  index              `docker manifest create` + `docker manifest push` of the index over the two
+                     pushed digests: what the stack's Index does after the builds
+  node in the image  `docker run --rm --platform <p> <image> node -e <one line>`: what executing code
+                     in that platform's image costs here (the app's Dockerfile runs nothing at build
+                     time, so its build does not show emulation; a RUN step would pay this rate)
+
 The 10% target is reported against both cold figures, each labelled: with the base present the
 build is about one second of which the classic builder's per-build floor (context upload and the
 cache look-up of every step) is a large part, so the ratio there is mostly that floor.
@@ -46,8 +58,11 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_DIR))
 
+from tests.integration.registry_server import serve_registry  # noqa: E402
 from tools import node_base  # noqa: E402 (after the path set-up, to run as a script)
 from tools.docker_cli import docker, engine_answers  # noqa: E402
+
+PLATFORMS = ("linux/amd64", "linux/arm64")
 
 RECIPE_DOCKERFILE = """\
 FROM {base}
@@ -206,10 +221,86 @@ def report(variant: Variant) -> bool:
     return only_last
 
 
+@dataclass
+class MultiRun:
+    builds: dict[str, float]
+    pushes: dict[str, float]
+    index: float
+    node: dict[str, float]
+
+
+def timed(*args: str, host: str, env: dict[str, str]) -> tuple[float, str]:
+    started = time.perf_counter()
+    result = docker(*args, host=host, env=env)
+    return time.perf_counter() - started, result.stdout
+
+
+def measure_multi(host: str, context: Path, runs: int) -> list[MultiRun]:
+    """Cold per-platform builds, pushes and the index over them, on a fresh local registry each run."""
+    import bcrypt  # the dev requirements' (make bench-image installs them)
+
+    bases = {platform: node_base.ensure_image(host, recipe=node_base.recipe_for(platform)) for platform in PLATFORMS}
+    results = []
+    for number in range(runs):
+        print(f"multi-platform run {number + 1}/{runs} ...", flush=True)
+        with tempfile.TemporaryDirectory(prefix="ocir-bench-registry-") as work:
+            directory = Path(work)
+            password = os.urandom(12).hex()
+            hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+            (directory / "htpasswd").write_text(f"bench:{hashed}\n")
+            auth = f"auth:\n  htpasswd:\n    realm: bench\n    path: {directory / 'htpasswd'}\n"
+            (directory / "docker-config").mkdir()
+            env = {"DOCKER_BUILDKIT": "0", "DOCKER_CONFIG": str(directory / "docker-config")}
+            with serve_registry(directory, auth) as registry:
+                docker("login", "-u", "bench", "--password-stdin", registry, host=host, env=env, input_text=password)
+                repository = f"{registry}/benchns/p-bench-app"
+                builds, pushes, digests, built, node = {}, {}, {}, [], {}
+                for platform in PLATFORMS:
+                    tag = f"{repository}:1.0-{platform.replace('/', '-')}"
+                    builds[platform], _ = timed(
+                        "build", "--no-cache", "--platform", platform, "--build-arg", f"NODE_IMAGE={bases[platform]}",
+                        "--tag", tag, str(context), host=host, env=env,
+                    )  # fmt: skip
+                    built.append(docker("image", "inspect", "--format", "{{.Id}}", tag, host=host).stdout.strip())
+                    pushes[platform], output = timed("push", tag, host=host, env=env)
+                    node[platform], _ = timed(
+                        "run", "--rm", "--platform", platform, "--network", "host", tag,
+                        "node", "-e", "console.log(require('os').arch())", host=host, env=env,
+                    )  # fmt: skip
+                    digests[platform] = next(w for w in output.split() if w.startswith("sha256:"))
+                started = time.perf_counter()
+                sources = [f"{repository}@{digests[platform]}" for platform in PLATFORMS]
+                docker("manifest", "create", "--insecure", f"{repository}:1.0", *sources, host=host, env=env)
+                docker("manifest", "push", "--insecure", "--purge", f"{repository}:1.0", host=host, env=env)
+                index = time.perf_counter() - started
+                docker("image", "rm", "--force", *built, host=host, check=False)
+            results.append(MultiRun(builds, pushes, index, node))
+    return results
+
+
+def report_multi(runs: list[MultiRun]) -> None:
+    def line(label: str, times: list[float]) -> str:
+        return f"  {label:<30} median {statistics.median(times):.2f} s   runs {', '.join(f'{t:.2f}' for t in times)}"
+
+    print("\nmulti-platform app image (linux/amd64 native, linux/arm64 under QEMU user emulation)")
+    for platform in PLATFORMS:
+        print(line(f"cold build {platform}", [run.builds[platform] for run in runs]))
+    for platform in PLATFORMS:
+        print(line(f"push {platform} (new registry)", [run.pushes[platform] for run in runs]))
+    print(line("index create + push", [run.index for run in runs]))
+    for platform in PLATFORMS:
+        print(line(f"node in the image {platform}", [run.node[platform] for run in runs]))
+    ratio = statistics.median(r.builds["linux/arm64"] for r in runs) / statistics.median(
+        r.builds["linux/amd64"] for r in runs
+    )
+    print(f"  arm64 (emulated) / amd64 (native) cold build: {ratio:.1f}x")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=3, help="repetitions (default 3)")
     parser.add_argument("--docker-host", default=os.environ.get("DOCKER_HOST"), help="engine (default: DOCKER_HOST)")
+    parser.add_argument("--skip-multi-platform", action="store_true", help="no arm64 build, push or index")
     args = parser.parse_args(argv)
     host = args.docker_host
     if not host:
@@ -242,6 +333,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"run {number + 1}/{args.runs} ...", flush=True)
             measure(variants, host, base)
         make_cold(variants, host)
+        multi: list[MultiRun] = []
+        emulation = node_base.emulation_problem("arm64")
+        if not args.skip_multi_platform and emulation is None:
+            multi = measure_multi(host, app, args.runs)
 
     only_last = {variant.name: report(variant) for variant in variants}
     app_variant, recipe_variant = variants
@@ -266,6 +361,10 @@ def main(argv: list[str] | None = None) -> int:
         f"  app size <= recipe size on the same base:        {'yes' if app_size <= recipe_size else 'NO'} "
         f"({app_size} vs {recipe_size} bytes, {app_size - recipe_size:+d})"
     )
+    if multi:
+        report_multi(multi)
+    elif not args.skip_multi_platform:
+        print(f"\nmulti-platform: not measured ({emulation})")
     return 0
 
 

@@ -39,6 +39,10 @@ class ProjectImageArgs(TypedDict):
     """Dockerfile stage to build; default the last stage."""
     platform: NotRequired[str]
     """Platform to build for (or pull, when promoted), e.g. linux/arm64; default the docker host's."""
+    platforms: NotRequired[list[str]]
+    """Platforms to build for, e.g. [linux/amd64, linux/arm64]: `<tag>` is pushed as an image index (manifest list)
+    over one image per platform, each also tagged `<tag>-<os>-<arch>`; when promoted, the source's whole index is
+    copied. Not with `platform`. Default: one platform."""
     public: NotRequired[bool]
     """Let anyone pull without logging in; default false (private)."""
     immutable: NotRequired[bool]
@@ -66,6 +70,10 @@ class ProjectImageOutputs(TypedDict):
     """OCID of the repository."""
     sourceRepoDigest: NotRequired[pulumi.Output[str]]
     """For a promoted image, the source's `<repository>@sha256:...`."""
+    indexDigest: NotRequired[pulumi.Output[str | None]]
+    """For a multi-platform image, `sha256:...` of its image index (`repoDigest`'s digest)."""
+    platformDigests: NotRequired[pulumi.Output[dict[str, str] | None]]
+    """For a multi-platform image that was built, per platform (`linux/arm64`) the `sha256:...` of its image."""
 
 
 class OcirProjectArgs(TypedDict):
@@ -120,6 +128,8 @@ def _check_image(args: OcirProjectArgs, index: int, image: ProjectImageArgs, pro
         }
         if image.get("platform"):
             promotion["platform"] = image.get("platform") or ""
+        if "platforms" in image:
+            promotion["platforms"] = image["platforms"]
         check_promotion(promotion, problems, path)
     else:
         build = {"repository_url": "", "tag": image["tag"], "registry": _NO_LOGIN, **_build_fields(image)}
@@ -183,7 +193,7 @@ def check_project_args(args: OcirProjectArgs) -> None:
 
 
 _NO_LOGIN: RegistryAuthArgs = {"server": "", "username": "", "password": ""}
-_BUILD_FIELDS = ("context", "dockerfile", "build_args", "target", "platform")
+_BUILD_FIELDS = ("context", "dockerfile", "build_args", "target", "platform", "platforms")
 
 
 def _build_fields(image: ProjectImageArgs) -> dict[str, Any]:
@@ -214,7 +224,8 @@ class OcirProject(pulumi.ComponentResource):
     policy_statements: pulumi.Output[list[str]]
     """The access policy's statements."""
     images: pulumi.Output[dict[str, ProjectImageOutputs]]
-    """Per image name: imageName, repoDigest, repositoryId (and sourceRepoDigest when promoted)."""
+    """Per image name: imageName, repoDigest, repositoryId (and sourceRepoDigest when promoted; indexDigest and,
+    when built, platformDigests for a multi-platform image)."""
 
     def __init__(self, name: str, args: OcirProjectArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         if not checks_skipped():
@@ -328,6 +339,7 @@ class OcirProject(pulumi.ComponentResource):
                         "registry": login,
                         "source_reference": source,
                         **({"platform": image["platform"]} if image.get("platform") else {}),  # type: ignore[typeddict-item]
+                        **({"platforms": image["platforms"]} if image.get("platforms") else {}),  # type: ignore[typeddict-item]
                     },
                     pushing,
                 )
@@ -345,6 +357,11 @@ class OcirProject(pulumi.ComponentResource):
             }
             if isinstance(pushed, PromotedImage):
                 outputs[image["name"]]["sourceRepoDigest"] = pushed.source_repo_digest
+            if image.get("platforms"):
+                # Only for multi-platform images: a single-platform image's output stays as it was.
+                outputs[image["name"]]["indexDigest"] = pushed.index_digest
+                if isinstance(pushed, Image):
+                    outputs[image["name"]]["platformDigests"] = pushed.platform_digests
 
         self.registry_server = pulumi.Output.from_input(server)
         self.namespace = pulumi.Output.from_input(namespace)

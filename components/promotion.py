@@ -10,6 +10,13 @@ repositories. The image config, and so the image ID, is the source's byte for by
 single-platform image (the only kind docker.Image builds) is pushed with the same manifest, so the
 registry is expected to report the source's digest. `repoDigest` is whatever the registry answered
 and `sourceRepoDigest` what was promoted, so a consumer can compare them.
+
+A multi-platform source (`platforms`) is an image index: pulling it through the docker host would
+keep one platform only. It is copied whole instead, with pulumi-docker-build's `Index` over the
+source index alone (`docker buildx imagetools create`), which pushes an index listing every
+platform's manifest by its source digest; the manifests and their blobs are copied, not rebuilt.
+The source is read through the component's docker-build provider (`providers`), as the pull of
+a single-platform image is through its docker provider.
 """
 
 from typing import NotRequired, TypedDict
@@ -20,7 +27,7 @@ import pulumi_docker as docker
 from . import naming
 from ._args import Problems, check_args
 from .credentials import RegistryAuthArgs
-from .image import check_platform, tagged
+from .image import check_platform, check_platform_list, digest_of, image_index, repo_digest_of, tagged
 
 
 class PromotedImageArgs(TypedDict):
@@ -34,12 +41,19 @@ class PromotedImageArgs(TypedDict):
     """The image to copy, by digest: `<registry>/<repository>@sha256:<digest>` (a source stack's `repoDigest`)."""
     platform: NotRequired[str]
     """Platform to pull, e.g. linux/amd64; default the docker host's."""
+    platforms: NotRequired[list[str]]
+    """The source is a multi-platform image index with these platforms: copy the whole index (every platform,
+    same digests) instead of pulling one platform; not with `platform`. Default: a single-platform source."""
 
 
 def check_promotion(args: PromotedImageArgs, problems: Problems, path: str = "") -> None:
     problems.check(f"{path}tag", args["tag"], naming.check_tag)
     if args.get("platform"):
         problems.check(f"{path}platform", args.get("platform"), check_platform)
+    if "platforms" in args:
+        check_platform_list(
+            args.get("platforms"), args.get("platform"), args["tag"], problems, path, platform_tags=False
+        )
     if isinstance(args["source_reference"], str):
         problems.check(f"{path}source_reference", args["source_reference"], naming.check_digest_reference)
 
@@ -62,12 +76,38 @@ class PromotedImage(pulumi.ComponentResource):
     """`<repository>@sha256:...` of the pushed image, as the registry reports it."""
     source_repo_digest: pulumi.Output[str]
     """The source's `<repository>@sha256:...` that was promoted."""
+    index_digest: pulumi.Output[str | None]
+    """`sha256:...` of the pushed image index, as the registry reports it, for a multi-platform source; none
+    otherwise."""
 
     def __init__(self, name: str, args: PromotedImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_args("PromotedImageArgs", check_promotion, args)
         super().__init__("ocir:index:PromotedImage", name, None, opts)
 
         reference = pulumi.Output.from_input(args["source_reference"]).apply(_checked_reference)
+        self.source_repo_digest = reference
+        if args.get("platforms"):
+            # Waits for the repository (through repositoryUrl) and for the caller's dependsOn, as the push below.
+            index = image_index(
+                f"{name}-index",
+                tagged(args["repository_url"], args["tag"]),
+                [reference],
+                args["registry"],
+                pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None),
+            )
+            self.image_name = index.tag
+            self.repo_digest = index.ref.apply(repo_digest_of)
+            self.index_digest = index.ref.apply(digest_of)
+            self.register_outputs(
+                {
+                    "imageName": self.image_name,
+                    "repoDigest": self.repo_digest,
+                    "sourceRepoDigest": self.source_repo_digest,
+                    "indexDigest": self.index_digest,
+                }
+            )
+            return
+        self.index_digest = pulumi.Output.from_input(None)
         # The docker provider comes from the parent chain (`providers`): logged in to the source registry.
         pulled = docker.RemoteImage(
             f"{name}-pull",
@@ -104,7 +144,6 @@ class PromotedImage(pulumi.ComponentResource):
         self.repo_digest = pulumi.Output.all(image_name, pushed.sha256_digest).apply(
             lambda parts: f"{parts[0].rsplit(':', 1)[0]}@{parts[1]}"
         )
-        self.source_repo_digest = reference
         self.register_outputs(
             {"imageName": self.image_name, "repoDigest": self.repo_digest, "sourceRepoDigest": self.source_repo_digest}
         )

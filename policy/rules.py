@@ -21,6 +21,8 @@ IMAGE_REFERENCES = {
     "docker:index/registryImage:RegistryImage": "name",
     "docker:index/tag:Tag": "targetImage",
     "docker:index/remoteImage:RemoteImage": "name",
+    # A multi-platform image's tag: the index pushed over the per-platform images.
+    "docker-build:index:Index": "tag",
 }
 # References that are pushed into the stack's own registry (the pull source is another stack's).
 PUSHED_REFERENCES = {

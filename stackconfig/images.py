@@ -33,6 +33,8 @@ class ImageSpec:
     build_args: Mapping[str, str] = field(default_factory=dict)
     target: str | None = None
     platform: str | None = None
+    platforms: tuple[str, ...] | None = None
+    """A multi-platform image (an image index over one image per platform); None builds one platform."""
     public: bool = False
     immutable: bool = False
     """True in production stacks unless the image says otherwise (which production refuses)."""
@@ -54,6 +56,8 @@ class ImageSpec:
             image["target"] = self.target
         if self.platform:
             image["platform"] = self.platform
+        if self.platforms is not None:
+            image["platforms"] = list(self.platforms)
         image["public"] = self.public
         image["immutable"] = self.immutable
         if self.repository_ocid:
@@ -91,6 +95,17 @@ def _relative_path(value: Any, key: str, problems: Problems) -> str | None:
         problems.add(key, f"must stay inside the project directory; got {value!r}")
         return None
     return normalised
+
+
+def _platforms(value: Any, key: str, problems: Problems) -> tuple[str, ...] | None:
+    """A YAML list of strings; the rules on the platforms themselves are the components'."""
+    if not isinstance(value, list):
+        problems.add(key, f"must be a list of platforms such as [linux/amd64, linux/arm64], got {value!r}")
+        return None
+    bad = [(index, item) for index, item in enumerate(value) if not isinstance(item, str)]
+    for index, item in bad:
+        problems.add(f"{key}[{index}]", f"must be a string such as linux/arm64, got {type(item).__name__} {item!r}")
+    return None if bad else tuple(value)
 
 
 def _image(index: int, item: Any, project_dir: Path | None, problems: Problems, production: bool) -> ImageSpec | None:
@@ -147,6 +162,7 @@ def _image(index: int, item: Any, project_dir: Path | None, problems: Problems, 
                 build_args[arg] = value
 
     target, platform, repository_ocid = text("target"), text("platform"), text("repositoryOcid")
+    platforms = _platforms(item.get("platforms"), f"{where}.platforms", problems) if "platforms" in item else None
     public = boolean(item.get("public"), f"{where}.public", problems, json_value=True)
     immutable = production
     if "immutable" in item:
@@ -178,6 +194,7 @@ def _image(index: int, item: Any, project_dir: Path | None, problems: Problems, 
         build_args=build_args,
         target=target,
         platform=platform,
+        platforms=platforms,
         public=public,
         immutable=immutable,
         repository_ocid=repository_ocid,

@@ -58,6 +58,7 @@ IMAGE_FIELDS = (
     "buildArgs",
     "target",
     "platform",
+    "platforms",
     "public",
     "immutable",
     "repositoryOcid",

@@ -5,7 +5,7 @@ RunError, which the Pulumi engine reports as one line (no traceback), naming the
 """
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -19,8 +19,13 @@ from .settings import Settings
 KEY = full("promoteFrom")
 
 
-def source_reference(images: Any, image_name: str, stack: str) -> str:
-    """The source stack's ``repoDigest`` for ``image_name``, or RunError naming ocir:promoteFrom."""
+def source_reference(images: Any, image_name: str, stack: str, platforms: Sequence[str] = ()) -> str:
+    """The source stack's ``repoDigest`` for ``image_name``, or RunError naming ocir:promoteFrom.
+
+    ``platforms``: this stack's image lists them, so the source must be an image index with each of them
+    (its ``platformDigests``); a multi-platform source must be promoted with its platforms listed, since a
+    single-platform promotion would copy one platform only.
+    """
     if not isinstance(images, Mapping):
         raise pulumi.RunError(f"{KEY}: stack {stack} has no images output to promote from (got {images!r})")
     entry = images.get(image_name)
@@ -32,47 +37,82 @@ def source_reference(images: Any, image_name: str, stack: str) -> str:
         )
     reference = entry.get("repoDigest")
     try:
-        return naming.check_digest_reference(reference if isinstance(reference, str) else "")
+        checked = naming.check_digest_reference(reference if isinstance(reference, str) else "")
     except ValueError:
         raise pulumi.RunError(
             f"{KEY}: stack {stack}'s image {image_name!r} has no pushed digest (repoDigest {reference!r})"
         ) from None
+    source_platforms = entry.get("platformDigests")
+    if isinstance(source_platforms, Mapping) and source_platforms and not platforms:
+        raise pulumi.RunError(
+            f"{KEY}: stack {stack}'s image {image_name!r} is a multi-platform image index "
+            f"({', '.join(sorted(map(str, source_platforms)))}): list its platforms in this stack's "
+            "ocir:images entry (platforms) so that the whole index is copied, not one platform"
+        )
+    missing = [platform for platform in platforms if platform not in (source_platforms or {})]
+    if missing:
+        has = ", ".join(sorted(map(str, source_platforms))) if isinstance(source_platforms, Mapping) else "one platform"
+        raise pulumi.RunError(
+            f"{KEY}: stack {stack}'s image {image_name!r} has no {', '.join(missing)} image (it has: {has}); "
+            "promote the platforms the source built"
+        )
+    return checked
 
 
-def source_references(images: pulumi.Input[Any], names: list[str], stack: str) -> dict[str, pulumi.Output[str]]:
-    """Per image name, its checked source reference (an Output that fails naming the key)."""
+def source_references(
+    images: pulumi.Input[Any], names: list[str], stack: str, platforms: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, pulumi.Output[str]]:
+    """Per image name, its checked source reference (an Output that fails naming the key); ``platforms``, per
+    image name, the platforms this stack promotes for a multi-platform image."""
     source = pulumi.Output.from_input(images)
-    return {name: source.apply(functools.partial(source_reference, image_name=name, stack=stack)) for name in names}
+    return {
+        name: source.apply(
+            functools.partial(
+                source_reference, image_name=name, stack=stack, platforms=tuple((platforms or {}).get(name, ()))
+            )
+        )
+        for name in names
+    }
 
 
 def promotion_options(settings: Settings, args: OcirProjectArgs) -> pulumi.ResourceOptions | None:
-    """For ocir:promoteFrom: each image's source digest in ``args``, and the provider that pulls them.
+    """For ocir:promoteFrom: each image's source digest in ``args``, and the providers that pull them.
 
     The source stack's outputs are read with a StackReference and pulled with its own credentials through
-    a docker provider, so this stack's policy needs no grant on the source's repositories (docs/rollout.md).
+    a docker provider (and, for a multi-platform image, pulumi-docker-build's, which copies the whole
+    index), so this stack's policy needs no grant on the source's repositories (docs/rollout.md).
     """
     if not settings.promote_from:
         return None
     if settings.promote_from.split("/")[1:] == [pulumi.get_project(), pulumi.get_stack()]:
         raise pulumi.RunError(f"{KEY}: {settings.promote_from} is this stack; name the source stack")
     import pulumi_docker as docker
+    import pulumi_docker_build as docker_build
 
     source = pulumi.StackReference(f"{settings.prefix}-promote-from", stack_name=settings.promote_from)
+    server = source.require_output("registryServer")
+    username = source.require_output("loginUsername")
+    password: pulumi.Output[str] = pulumi.Output.secret(source.require_output("authToken"))
     pull_registry = docker.Provider(
         f"{settings.prefix}-pull-registry",
-        registry_auth=[
-            docker.ProviderRegistryAuthArgs(
-                address=source.require_output("registryServer"),
-                username=source.require_output("loginUsername"),
-                password=pulumi.Output.secret(source.require_output("authToken")),
-            )
-        ],
+        registry_auth=[docker.ProviderRegistryAuthArgs(address=server, username=username, password=password)],
     )
     images = args.get("images") or []
     references = source_references(
-        source.require_output("images"), [image["name"] for image in images], settings.promote_from
+        source.require_output("images"),
+        [image["name"] for image in images],
+        settings.promote_from,
+        {image["name"]: image.get("platforms") or [] for image in images},
     )
     for image in images:
         image["source_reference"] = references[image["name"]]
         image["promoted_from"] = settings.promote_from
-    return pulumi.ResourceOptions(providers={"docker": pull_registry})
+    providers: dict[str, pulumi.ProviderResource] = {"docker": pull_registry}
+    if any(image.get("platforms") for image in images):
+        # A multi-platform image is copied as a whole index, which reads the source through
+        # pulumi-docker-build's provider: logged in to the source the same way.
+        providers["docker-build"] = docker_build.Provider(
+            f"{settings.prefix}-index-registry",
+            registries=[docker_build.RegistryArgs(address=server, username=username, password=password)],
+        )
+    return pulumi.ResourceOptions(providers=providers)

@@ -45,14 +45,18 @@ def get(port: int, path: str = "/") -> tuple[int, str, dict[str, object]]:
         return response.status, response.headers["Content-Type"], json.loads(response.read())
 
 
-def test_every_request_gets_json_hostname_and_random_and_is_logged(server: tuple[subprocess.Popen[str], int]) -> None:
+def test_every_request_gets_json_hostname_random_and_arch_and_is_logged(
+    server: tuple[subprocess.Popen[str], int],
+) -> None:
     process, port = server
     status, content_type, first = get(port)
     _, _, second = get(port, "/anything/else?x=1")
     assert status == 200
     assert content_type == "application/json"
-    assert set(first) == {"hostname", "random"}
+    assert set(first) == {"hostname", "random", "arch"}
     assert first["hostname"] == os.uname().nodename
+    # Node's names for the machine's CPU (the integration tests run the arm64 image too).
+    assert first["arch"] == {"x86_64": "x64", "aarch64": "arm64"}.get(os.uname().machine, os.uname().machine)
     assert isinstance(first["random"], float)
     assert 0 <= first["random"] < 1
     assert first["random"] != second["random"]

@@ -104,7 +104,7 @@ def test_the_plugin_installs_what_the_program_pins() -> None:
 
     program = pins(PROJECT_DIR / "requirements.txt")
     plugin = pins(PACKAGE / "requirements.txt")
-    assert plugin == {name: program[name] for name in ("pulumi", "pulumi-oci", "pulumi-docker")}
+    assert plugin == {name: program[name] for name in ("pulumi", "pulumi-oci", "pulumi-docker", "pulumi-docker-build")}
 
 
 def test_the_package_does_not_import_the_program_or_its_config() -> None:

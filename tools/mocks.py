@@ -20,6 +20,7 @@ from tools.resource_types import (
     GET_NAMESPACE,
     GET_USER,
     IMAGE,
+    INDEX,
     POLICY,
     REGISTRY_IMAGE,
     REMOTE_IMAGE,
@@ -92,6 +93,13 @@ class OcirMocks(pulumi.runtime.Mocks):
             digest = hashlib.sha256(image_name.encode()).hexdigest()
             state.update(repoDigest=self._computed(f"{repository}@sha256:{digest}"))
             return self._computed(f"{image_name}-{digest[:12]}"), state
+        if args.typ == INDEX:
+            # Like a pushed copy, a digest of the mock's own: what a registry answers for an index it was
+            # sent is for a real registry to say (tests/integration), and no test may read it from here.
+            tag = str(reveal(state.get("tag", "")))
+            digest = f"sha256:{hashlib.sha256(f'index:{tag}'.encode()).hexdigest()}"
+            state.update(ref=self._computed(f"{tag}@{digest}"))
+            return self._computed(tag), state
         if args.typ == STACK_REFERENCE:
             stack = str(state.get("name"))
             if stack not in self.stack_outputs:

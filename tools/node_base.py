@@ -1,18 +1,22 @@
 """A Node.js base image built offline from Debian's packages, for engines that cannot reach Docker Hub.
 
     venv/bin/python -m tools.node_base [--docker-host unix:///path/docker.sock] [--cache-dir DIR]
+                                       [--platform linux/arm64] [--tarball-only]
 
-prints the image reference, ``ocir-local/node-base:<suite>-<key>``, after making sure the engine
-has it. The app Dockerfile takes it through its ``NODE_IMAGE`` build argument; the public default
+prints the image reference, ``ocir-local/node-base:<suite>-<arch>-<key>``, after making sure the
+engine has it. ``--platform linux/arm64`` on an amd64 machine builds the arm64 root under QEMU
+user emulation (Debian's ``qemu-user-static``, registered with the F flag so that it also works in
+debootstrap's chroot and inside containers) and imports it as a ``linux/arm64`` image. The app
+Dockerfile takes the base through its ``NODE_IMAGE`` build argument; the public default
 (``node:26-alpine``) stays what a user with internet access builds on.
 
 How: ``debootstrap --variant=minbase --include=nodejs`` into a temporary root file system (from
 the Debian mirror this machine's apt uses), trimmed (apt lists and caches, documentation, man
 pages), with a ``node`` user uid/gid 1000 as in the official node images, packed into a tarball
-and loaded with ``docker import``.
+and loaded with ``docker load`` as a one-layer image whose config names the architecture.
 
 Cache: the tarball is kept in ``${OCIR_CACHE_DIR:-~/.cache/ocir}/node-base/`` and named by a hash
-of the recipe (suite, variant, packages, script version), so a changed recipe never picks up a
+of the recipe (suite, architecture, variant, packages, script version), so a changed recipe never picks up a
 stale tarball; the image tag carries the same hash. A second run reuses the tarball and, when the
 engine already has the image, does nothing at all. A file lock keeps concurrent runs (parallel
 test sessions, CI jobs on one machine) from building or importing the same thing twice.
@@ -23,13 +27,17 @@ Debian bookworm's nodejs is 18.x: app/package.json's ``engines.node`` admits wha
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import fcntl
+import gzip
 import hashlib
 import json
 import os
+import platform as host_platform
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,6 +53,27 @@ REPOSITORY = "ocir-local/node-base"
 # the key, since any Debian mirror serves the same packages for a suite.
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 NODE_UID = 1000
+# Debian architecture names of the platforms the bases are built for (`linux/<arch>`).
+ARCHITECTURES = ("amd64", "arm64")
+_MACHINES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+
+
+def native_arch() -> str:
+    """This machine's Debian architecture (amd64 or arm64): what debootstrap builds without emulation."""
+    machine = host_platform.machine().lower()
+    if machine not in _MACHINES:
+        raise RuntimeError(f"no Node.js base recipe for this machine's architecture {machine!r}")
+    return _MACHINES[machine]
+
+
+def arch_of_platform(platform: str) -> str:
+    """``linux/arm64`` -> ``arm64`` (the Debian name debootstrap takes)."""
+    os_name, _, rest = platform.partition("/")
+    arch = rest.split("/")[0]
+    if os_name != "linux" or arch not in ARCHITECTURES:
+        raise ValueError(f"no Node.js base for platform {platform!r}: linux/{' or linux/'.join(ARCHITECTURES)}")
+    return arch
+
 
 # Removed from the root file system before it is packed: nothing a runtime image needs.
 TRIM = (
@@ -65,6 +94,8 @@ class Recipe:
     """What goes into the base image; everything here is part of the cache key."""
 
     suite: str = "bookworm"
+    arch: str = field(default_factory=native_arch)
+    """Debian architecture; one other than this machine's is built under QEMU user emulation."""
     variant: str = "minbase"
     packages: tuple[str, ...] = field(default=("nodejs",))
     script_version: int = SCRIPT_VERSION
@@ -77,14 +108,54 @@ class Recipe:
 
     @property
     def tarball_name(self) -> str:
-        return f"{self.suite}-{self.key}.tar.gz"
+        return f"{self.suite}-{self.arch}-{self.key}.tar.gz"
+
+    @property
+    def platform(self) -> str:
+        return f"linux/{self.arch}"
+
+    @property
+    def tag(self) -> str:
+        return f"{self.suite}-{self.arch}-{self.key}"
 
     @property
     def image(self) -> str:
-        return f"{REPOSITORY}:{self.suite}-{self.key}"
+        return f"{REPOSITORY}:{self.tag}"
 
 
 DEFAULT_RECIPE = Recipe()
+
+
+def recipe_for(platform: str) -> Recipe:
+    """The default recipe for ``linux/<arch>``."""
+    return dataclasses.replace(DEFAULT_RECIPE, arch=arch_of_platform(platform))
+
+
+def emulation_problem(arch: str) -> str | None:
+    """Why this machine cannot run ``arch`` binaries (None when it is native or emulated).
+
+    A foreign architecture needs a binfmt_misc handler with the F flag (the interpreter is opened
+    when it is registered, so it also runs inside containers and debootstrap's chroot).
+    """
+    if arch == native_arch():
+        return None
+    handler = Path("/proc/sys/fs/binfmt_misc") / f"qemu-{_QEMU.get(arch, arch)}"
+    if not handler.exists():
+        return (
+            f"no binfmt_misc handler for {arch} ({handler} is missing): apt-get install qemu-user-static "
+            "binfmt-support, and mount binfmt_misc (.ci/run does both)"
+        )
+    text = handler.read_text()
+    if not text.startswith("enabled"):
+        return f"the binfmt_misc handler {handler} is disabled (update-binfmts --enable qemu-{_QEMU.get(arch, arch)})"
+    flags = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("flags:")), "")
+    if "F" not in flags:
+        return f"the binfmt_misc handler {handler} lacks the F flag (flags {flags!r}): containers could not use it"
+    return None
+
+
+# QEMU's names for Debian's architectures.
+_QEMU = {"arm64": "aarch64", "amd64": "x86_64"}
 
 
 def cache_dir() -> Path:
@@ -109,8 +180,12 @@ def run_debootstrap(recipe: Recipe, root: Path, mirror: str) -> None:
         raise RuntimeError("debootstrap is not installed (apt-get install debootstrap)")
     if os.geteuid() != 0:
         raise RuntimeError("debootstrap must run as root to build the Node.js base image")
+    problem = emulation_problem(recipe.arch)
+    if problem:
+        raise RuntimeError(f"cannot build the {recipe.arch} root: {problem}")
     command = [
         "debootstrap",
+        f"--arch={recipe.arch}",
         f"--variant={recipe.variant}",
         f"--include={','.join(recipe.packages)}",
         recipe.suite,
@@ -189,21 +264,56 @@ def ensure_tarball(recipe: Recipe = DEFAULT_RECIPE, cache: Path | None = None, m
     tarball = directory / recipe.tarball_name
     with _locked(directory):
         if not tarball.exists():
-            print(f"node_base: building {tarball.name} with debootstrap (a few minutes)", file=sys.stderr)
+            emulated = " under emulation" if recipe.arch != native_arch() else ""
+            print(f"node_base: building {tarball.name} with debootstrap{emulated} (a few minutes)", file=sys.stderr)
             build_tarball(recipe, tarball, mirror)
     return tarball
 
 
+def image_archive(tarball: Path, ref: str, recipe: Recipe, destination: Path) -> None:
+    """Write ``docker load``'s archive format for the root file system ``tarball`` as one layer.
+
+    Not ``docker import``: Debian's engine (20.10) records its own architecture in an imported image
+    whatever ``--platform`` says, and ``docker build --platform linux/arm64`` then refuses the base.
+    The image config written here says the recipe's architecture.
+    """
+    work = destination.parent
+    layer = work / "layer.tar"
+    digest = hashlib.sha256()
+    with gzip.open(tarball, "rb") as source, layer.open("wb") as target:
+        while chunk := source.read(1 << 20):
+            digest.update(chunk)
+            target.write(chunk)
+    diff_id = f"sha256:{digest.hexdigest()}"
+    created = "2023-06-10T00:00:00Z"  # fixed: the same recipe gives the same image id
+    config = {
+        "architecture": recipe.arch,
+        "os": "linux",
+        "created": created,
+        "config": {
+            "Cmd": ["node"],
+            "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+            "Labels": {"org.opencontainers.image.description": f"node-base-{recipe.tag}"},
+        },
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+        "history": [{"created": created, "comment": f"ocir node base {recipe.tag}"}],
+    }
+    config_bytes = json.dumps(config, sort_keys=True).encode()
+    config_name = f"{hashlib.sha256(config_bytes).hexdigest()}.json"
+    (work / config_name).write_bytes(config_bytes)
+    manifest = [{"Config": config_name, "RepoTags": [ref], "Layers": ["layer.tar"]}]
+    (work / "manifest.json").write_text(json.dumps(manifest))
+    with tarfile.open(destination, "w") as archive:
+        for name in ("manifest.json", config_name, "layer.tar"):
+            archive.add(work / name, arcname=name)
+
+
 def docker_import(tarball: Path, ref: str, recipe: Recipe, host: str | None = None) -> None:
-    changes = [
-        'CMD ["node"]',
-        "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        f"LABEL org.opencontainers.image.description=node-base-{recipe.suite}-{recipe.key}",
-    ]
-    args = ["import", "--message", f"ocir node base {recipe.suite} {recipe.key}"]
-    for change in changes:
-        args += ["--change", change]
-    docker(*args, str(tarball), ref, host=host)
+    """Load the root file system into the engine as ``ref``, an image of the recipe's platform."""
+    with tempfile.TemporaryDirectory(prefix="ocir-node-base-load-") as work:
+        archive = Path(work) / "image.tar"
+        image_archive(tarball, ref, recipe, archive)
+        docker("load", "--input", str(archive), host=host)
 
 
 def ensure_image(
@@ -214,7 +324,7 @@ def ensure_image(
     mirror: str = DEFAULT_MIRROR,
 ) -> str:
     """The base image reference, after importing it into the engine at ``host`` if it lacks it."""
-    ref = f"{repository}:{recipe.suite}-{recipe.key}"
+    ref = f"{repository}:{recipe.tag}"
     if image_exists(ref, host):
         return ref
     tarball = ensure_tarball(recipe, cache, mirror)
@@ -229,8 +339,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docker-host", default=os.environ.get("DOCKER_HOST"), help="engine (default: DOCKER_HOST)")
     parser.add_argument("--cache-dir", type=Path, default=None, help="default: ${OCIR_CACHE_DIR:-~/.cache/ocir}")
     parser.add_argument("--mirror", default=DEFAULT_MIRROR, help=f"Debian mirror (default: {DEFAULT_MIRROR})")
+    parser.add_argument("--platform", default=None, help="linux/amd64 or linux/arm64 (default: this machine's)")
+    parser.add_argument("--tarball-only", action="store_true", help="build or find the cached tarball; no engine")
     args = parser.parse_args(argv)
-    print(ensure_image(args.docker_host, cache=args.cache_dir, mirror=args.mirror))
+    recipe = recipe_for(args.platform) if args.platform else DEFAULT_RECIPE
+    if args.tarball_only:
+        print(ensure_tarball(recipe, args.cache_dir, args.mirror))
+        return 0
+    print(ensure_image(args.docker_host, recipe=recipe, cache=args.cache_dir, mirror=args.mirror))
     return 0
 
 

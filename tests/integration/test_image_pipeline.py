@@ -159,7 +159,7 @@ def test_run_the_pushed_image(dockercli: Docker, pushed_image: PushedImage) -> N
     try:
         probe = f"/probe-{uuid.uuid4().hex}"
         body = json.loads(get(f"http://127.0.0.1:{port}{probe}", time.monotonic() + 30))
-        assert set(body) == {"hostname", "random"}
+        assert set(body) == {"hostname", "random", "arch"}
         assert isinstance(body["hostname"], str)
         assert body["hostname"]
         assert isinstance(body["random"], float)

@@ -19,14 +19,20 @@ def test_key_changes_with_the_recipe() -> None:
     keys = {
         DEFAULT_RECIPE.key,
         dataclasses.replace(DEFAULT_RECIPE, suite="trixie").key,
+        dataclasses.replace(DEFAULT_RECIPE, arch="arm64" if DEFAULT_RECIPE.arch != "arm64" else "amd64").key,
         dataclasses.replace(DEFAULT_RECIPE, packages=("nodejs", "tini")).key,
         dataclasses.replace(DEFAULT_RECIPE, variant="buildd").key,
         dataclasses.replace(DEFAULT_RECIPE, script_version=DEFAULT_RECIPE.script_version + 1).key,
     }
-    assert len(keys) == 5
+    assert len(keys) == 6
     assert Recipe().key == DEFAULT_RECIPE.key, "the key must be stable across runs"
     assert DEFAULT_RECIPE.key in DEFAULT_RECIPE.tarball_name
-    assert DEFAULT_RECIPE.image.endswith(f":bookworm-{DEFAULT_RECIPE.key}")
+    assert DEFAULT_RECIPE.image.endswith(f":bookworm-{DEFAULT_RECIPE.arch}-{DEFAULT_RECIPE.key}")
+    assert node_base.recipe_for("linux/arm64").image.endswith(
+        ":bookworm-arm64-" + node_base.recipe_for("linux/arm64").key
+    )
+    with pytest.raises(ValueError, match=r"no Node\.js base for platform"):
+        node_base.recipe_for("windows/amd64")
 
 
 def test_cache_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -70,7 +76,7 @@ def test_import_from_the_cached_tarball(
         shutil.copy(source, copy)
     monkeypatch.setattr(node_base, "run_debootstrap", no_debootstrap)
     repository = "ocir-local/node-base-cache-test"
-    ref = f"{repository}:{DEFAULT_RECIPE.suite}-{DEFAULT_RECIPE.key}"
+    ref = f"{repository}:{DEFAULT_RECIPE.tag}"
     dockercli("image", "rm", ref, check=False)
     try:
         assert node_base.ensure_image(dockercli.host, cache=cache, repository=repository) == ref
