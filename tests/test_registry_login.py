@@ -394,6 +394,14 @@ def test_the_pickled_provider_is_the_same_on_every_run() -> None:
     assert serialize_provider(RegistryLoginCheckProvider()) == serialize_provider(RegistryLoginCheckProvider())
 
 
+def test_every_run_declares_the_provider_as_pulumi_pickles_it(run: Callable[..., StackRun]) -> None:
+    # The harness pickles a provider class once per process (tools/harness.py): each run must
+    # still declare exactly what Pulumi's own serialization of a new provider gives.
+    fresh = serialize_provider(RegistryLoginCheckProvider())
+    for _ in range(2):
+        assert run(valid_config()).one(LOGIN_CHECK).inputs["__provider"] == fresh
+
+
 # --- in the program -------------------------------------------------------------------------
 
 
