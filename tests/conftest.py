@@ -1,14 +1,21 @@
-"""Shared fixtures: a valid config the tests vary, and the mock runner."""
+"""Shared fixtures: a valid config the tests vary, the mock runner, and the slow commands started early."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tools.harness import StackRun, run_program
 from tools.mocks import OcirMocks
+from tools.stackfiles import PROJECT_DIR
 
 TENANCY = "ocid1.tenancy.oc1..aaaaaaaatesttenancy0000000000000000000000000000000000000"
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaatestcompartment000000000000000000000000000000"
@@ -47,3 +54,77 @@ def run() -> Callable[..., StackRun]:
         return run_program(config, **kwargs)
 
     return _run
+
+
+# --- slow commands, started early -----------------------------------------------------------
+#
+# A few tests run the plan command as the workflows do: each one a Python process that imports
+# the OCI SDK (about a second). Their commands start in the background as soon as the session
+# does, one at a time on the machine's other core, while the in-process tests run; the tests
+# wait for the results and assert exactly what they did before. Only the commands of selected
+# tests start.
+
+Completed = subprocess.CompletedProcess[str]
+PLAN_STACKS = ("dev", "prod")
+
+
+@pytest.fixture(scope="session")
+def background() -> Iterator[ThreadPoolExecutor]:
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slow-command")
+    yield executor
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture(scope="session")
+def printed_plans(
+    background: ThreadPoolExecutor, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Future[Completed]]:
+    """``python -m tools.plan STACK --json`` of each stack file, run from a directory outside the
+    project with only PYTHONPATH pointing at it."""
+    cwd = tmp_path_factory.mktemp("plan-cwd")
+    env = {"PYTHONPATH": str(PROJECT_DIR), "PATH": "/usr/bin:/bin"}
+
+    def plan(stack: str) -> Completed:
+        command = [sys.executable, "-m", "tools.plan", stack, "--json"]
+        return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+    return {stack: background.submit(plan, stack) for stack in PLAN_STACKS}
+
+
+def run_plan_diff_script(directory: Path) -> Completed:
+    """The preview workflow's own plan-diff script in ``directory``, with a copy of this tree as both sides."""
+    jobs = yaml.safe_load((PROJECT_DIR / ".github" / "workflows" / "preview.yml").read_text())["jobs"]
+    script = next(step["run"] for step in jobs["plan-diff"]["steps"] if "tools.plan diff" in step.get("run", ""))
+    ignore = shutil.ignore_patterns("venv", ".git", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache")
+    for side in ("base", "head"):
+        shutil.copytree(PROJECT_DIR, directory / side, ignore=ignore)
+        python = directory / f"{side}-venv" / "bin" / "python"
+        python.parent.mkdir(parents=True)
+        python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+        python.chmod(0o755)
+    return subprocess.run(
+        ["bash", "-c", script], cwd=directory,
+        env={"PATH": "/usr/bin:/bin", "GITHUB_STEP_SUMMARY": str(directory / "summary.md")},
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def plan_diff_script(
+    background: ThreadPoolExecutor, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Future[Completed]]:
+    """The directory the preview workflow's plan-diff script runs in, and its run (run_plan_diff_script)."""
+    directory = tmp_path_factory.mktemp("plan-diff-script")
+    return directory, background.submit(run_plan_diff_script, directory)
+
+
+EARLY = ("printed_plans", "plan_diff_script")
+"""The fixtures above, in the order their commands start."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _slow_commands_started_early(request: pytest.FixtureRequest) -> None:
+    wanted = {name for item in request.session.items for name in getattr(item, "fixturenames", ())}
+    for name in EARLY:
+        if name in wanted:
+            request.getfixturevalue(name)

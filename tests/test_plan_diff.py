@@ -6,12 +6,13 @@ import json
 import re
 import subprocess
 import sys
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import TOKEN, valid_config
+from tests.conftest import TOKEN, Completed, valid_config
 from tools import plan
 from tools.harness import run_program
 from tools.mocks import OcirMocks
@@ -134,17 +135,16 @@ def test_diff_command_reads_two_json_plans(tmp_path: Path, capsys: pytest.Captur
     assert plan.main(["diff", str(tmp_path / "bad.json"), str(head)]) == 2
 
 
-def test_diff_of_the_plans_the_json_command_prints(tmp_path: Path) -> None:
-    # End to end, as the workflow runs it: two `--json` plans from the command line, then `diff`.
-    env = {"PYTHONPATH": str(PROJECT_DIR), "PATH": "/usr/bin:/bin"}
+def test_diff_of_the_plans_the_json_command_prints(tmp_path: Path, printed_plans: dict[str, Future[Completed]]) -> None:
+    # End to end, as the workflow runs it: two `--json` plans from the command line (tests/conftest.py:
+    # started with the session, in the background), then `diff`.
     for stack in ("dev", "prod"):
-        printed = subprocess.run(
-            [sys.executable, "-m", "tools.plan", stack, "--json"], cwd=tmp_path, env=env,
-            capture_output=True, text=True, timeout=120, check=True,
-        ).stdout  # fmt: skip
-        (tmp_path / f"{stack}.json").write_text(printed)
+        printed = printed_plans[stack].result()
+        assert printed.returncode == 0, printed.stderr
+        (tmp_path / f"{stack}.json").write_text(printed.stdout)
     result = subprocess.run(
-        [sys.executable, "-m", "tools.plan", "diff", "dev.json", "prod.json"], cwd=tmp_path, env=env,
+        [sys.executable, "-m", "tools.plan", "diff", "dev.json", "prod.json"], cwd=tmp_path,
+        env={"PYTHONPATH": str(PROJECT_DIR), "PATH": "/usr/bin:/bin"},
         capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     lines = diff_block(result.stdout)

@@ -8,12 +8,14 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from tests.conftest import Completed
 from tools.stackfiles import PROJECT_DIR, stack_names
 
 WORKFLOWS = PROJECT_DIR / ".github" / "workflows"
@@ -203,22 +205,12 @@ def test_merges_deploy_dev_then_prod_after_approval() -> None:
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-def test_the_plan_diff_script_runs_here(tmp_path: Path) -> None:
-    # Run the workflow's own script, with a copy of this tree as both sides, to show it works.
-    jobs = load(WORKFLOWS / "preview.yml")["jobs"]
-    script = next(step["run"] for step in jobs["plan-diff"]["steps"] if "tools.plan diff" in step.get("run", ""))
-    ignore = shutil.ignore_patterns("venv", ".git", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache")
-    for side in ("base", "head"):
-        shutil.copytree(PROJECT_DIR, tmp_path / side, ignore=ignore)
-        python = tmp_path / f"{side}-venv" / "bin" / "python"
-        python.parent.mkdir(parents=True)
-        python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
-        python.chmod(0o755)
+def test_the_plan_diff_script_runs_here(plan_diff_script: tuple[Path, Future[Completed]]) -> None:
+    # Run the workflow's own script, with a copy of this tree as both sides, to show it works
+    # (tests/conftest.py, run_plan_diff_script: started with the session, in the background).
+    tmp_path, run = plan_diff_script
     summary = tmp_path / "summary.md"
-    result = subprocess.run(
-        ["bash", "-c", script], cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "GITHUB_STEP_SUMMARY": str(summary)},
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+    result = run.result()
     assert result.returncode == 0, result.stderr
     comment = (tmp_path / "plan-diff" / "comment.md").read_text()
     assert comment.startswith("<!-- ocir-plan-diff -->\n### ocir plan diff: stack `dev`")
