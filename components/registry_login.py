@@ -3,7 +3,9 @@
 OCI can take up to a minute before a new auth token works, so a push right after the token is
 created may get 401. This resource sits between the token and the image push: on create (and
 whenever the server, username or token changes) it logs in to the registry the way `docker login`
-does, retrying with backoff until the registry accepts the credentials or the time is up. It is a
+does, retrying with backoff until the registry accepts the credentials or the time is up (a refusal,
+an unreachable registry and an answer that breaks off or takes longer than an attempt's 10 s are all
+retried; the error names the last answer). It is a
 Python dynamic resource, so it runs inside `pulumi up` with no extra plugin, and it speaks both
 registry auth flows: basic (a registry with htpasswd auth) and bearer token (OCIR).
 """
@@ -24,6 +26,8 @@ DEFAULT_TIMEOUT_SECONDS = 120
 """How long to wait in all: OCI documents up to a minute for a new token, twice that is the bound."""
 BACKOFF_SECONDS = (2, 4, 8, 16, 20)
 """Waits between attempts; the last one repeats until the timeout."""
+ATTEMPT_SECONDS = 10.0
+"""The most one login attempt (its two or three requests together) may take, answers read in full."""
 MAX_TIMEOUT_SECONDS = 900
 
 
@@ -44,15 +48,23 @@ def _build() -> SimpleNamespace:
     library and pulumi are imported by name.
     """
     import base64
+    import contextlib
+    import http.client
     import json
+    import socket
+    import threading
     import time
     import urllib.error
     import urllib.parse
     import urllib.request
     from collections.abc import Callable
+    from typing import cast
 
     class RegistryLoginError(Exception):
         """The registry did not accept the credentials in time."""
+
+    class NoAnswerError(Exception):
+        """A request that got no complete HTTP answer: dropped, cut short, garbled or too slow."""
 
     class Answer:
         """What one login attempt found out."""
@@ -69,14 +81,131 @@ def _build() -> SimpleNamespace:
             raise ValueError(f"server must be a host[:port] without a scheme, got {server!r}")
         return f"{'http' if insecure else 'https'}://{host}"
 
-    def request(url: str, authorization: str | None, timeout: float) -> tuple[int, dict[str, str], bytes]:
+    body_limit = 65536  # bytes of an answer's body read at most (an error document or a token)
+
+    class Watchdog:
+        """One attempt's time bound: at its deadline every socket the attempt opened is shut down,
+        which ends a read blocked on an answer that trickles or never comes (a socket timeout
+        alone bounds each read, not the whole answer)."""
+
+        def __init__(self, seconds: float) -> None:
+            self.seconds = seconds
+            self.deadline = time.monotonic() + seconds
+            self.expired = False
+            self._sockets: list[socket.socket] = []
+            self._lock = threading.Lock()
+            self._timer = threading.Timer(seconds, self._expire)
+            self._timer.daemon = True
+
+        def __enter__(self) -> Watchdog:
+            self._timer.start()
+            return self
+
+        def __exit__(self, *exc_info: object) -> None:
+            self._timer.cancel()
+
+        def remaining(self) -> float:
+            return max(self.deadline - time.monotonic(), 0.05)
+
+        def track(self, sock: socket.socket) -> None:
+            with self._lock:
+                self._sockets.append(sock)
+                if self.expired:
+                    self._shut(sock)
+
+        def _expire(self) -> None:
+            with self._lock:
+                self.expired = True
+                for sock in self._sockets:
+                    self._shut(sock)
+
+        @staticmethod
+        def _shut(sock: socket.socket) -> None:
+            with contextlib.suppress(OSError):  # already closed
+                sock.shutdown(socket.SHUT_RDWR)
+
+    class WatchedHTTPConnection(http.client.HTTPConnection):
+        def __init__(self, host: str, *, watchdog: Watchdog | None = None, **kwargs: Any) -> None:
+            super().__init__(host, **kwargs)
+            self.watchdog = watchdog
+
+        def connect(self) -> None:
+            super().connect()
+            if self.watchdog is not None:
+                self.watchdog.track(self.sock)
+
+    class WatchedHTTPSConnection(http.client.HTTPSConnection):
+        def __init__(self, host: str, *, watchdog: Watchdog | None = None, **kwargs: Any) -> None:
+            super().__init__(host, **kwargs)
+            self.watchdog = watchdog
+
+        def connect(self) -> None:
+            super().connect()
+            if self.watchdog is not None:
+                self.watchdog.track(self.sock)
+
+    class WatchedHTTPHandler(urllib.request.HTTPHandler):
+        def __init__(self, watchdog: Watchdog) -> None:
+            super().__init__()
+            self.watchdog = watchdog
+
+        def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(WatchedHTTPConnection, req, watchdog=self.watchdog)
+
+    class WatchedHTTPSHandler(urllib.request.HTTPSHandler):
+        # urlopen's own HTTPS defaults (no context given: certificates and host names verified).
+        def __init__(self, watchdog: Watchdog) -> None:
+            super().__init__()
+            self.watchdog = watchdog
+
+        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(WatchedHTTPSConnection, req, watchdog=self.watchdog)
+
+    def read_body(response: http.client.HTTPResponse, watchdog: Watchdog) -> bytes:
+        """The body, up to body_limit bytes; IncompleteRead when the connection ends before the
+        Content-Length or the last chunk, TimeoutError when an answer without either was cut off
+        by the attempt's deadline."""
+        body = b""
+        while len(body) < body_limit:
+            chunk = response.read(min(body_limit - len(body), 16384))
+            if not chunk:
+                break
+            body += chunk
+        if len(body) < body_limit and response.length:
+            raise http.client.IncompleteRead(body, response.length)
+        if watchdog.expired and response.length is None and not response.chunked:
+            raise TimeoutError("cut off at the deadline")
+        return body
+
+    def request(url: str, authorization: str | None, watchdog: Watchdog) -> tuple[int, dict[str, str], bytes]:
+        """GET ``url`` within the attempt's time; the status, headers and body of a complete answer.
+
+        A connection that cannot be made raises URLError (an OSError); a connection that gives no
+        complete answer (closed without one, cut short, garbled, not finished in time) raises NoAnswerError.
+        """
         # Only http(s) URLs get here: base_url builds them and realms are checked in parse_challenge.
         req = urllib.request.Request(url, headers={"Authorization": authorization} if authorization else {})  # noqa: S310
+        opener = urllib.request.build_opener(WatchedHTTPHandler(watchdog), WatchedHTTPSHandler(watchdog))
+        shown = urllib.parse.urlsplit(url)._replace(query="").geturl()
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as response:  # noqa: S310
-                return response.status, dict(response.headers.items()), response.read(65536)
-        except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers.items()), error.read(65536)
+            try:
+                response = opener.open(req, timeout=watchdog.remaining())
+            except urllib.error.HTTPError as error:
+                # urllib hands a 4xx or 5xx answer over as an error around the response.
+                with error:
+                    answer = cast(http.client.HTTPResponse, error.fp)
+                    return error.code, dict(error.headers.items()), read_body(answer, watchdog)
+            with response:
+                return response.status, dict(response.headers.items()), read_body(response, watchdog)
+        except (OSError, http.client.HTTPException) as error:
+            if watchdog.expired or isinstance(error, TimeoutError):  # a read's timeout is the attempt's time left
+                raise NoAnswerError(f"GET {shown} got no complete answer within {watchdog.seconds:.3g} s") from error
+            if isinstance(error, urllib.error.URLError):
+                raise  # no connection: refused, DNS, TLS
+            raise NoAnswerError(f"GET {shown} got no complete answer: {describe(error)}") from error
+
+    def describe(error: BaseException) -> str:
+        return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
     def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
         """`Bearer realm="https://x/token",service="x"` -> ("bearer", {"realm": ..., "service": ...})."""
@@ -122,9 +251,14 @@ def _build() -> SimpleNamespace:
         return f"HTTP {status}" + (f" ({message})" if message else "")
 
     def try_login(server: str, username: str, password: str, insecure: bool, timeout: float) -> Answer:
-        """One `docker login`: ask /v2/ for its challenge, then answer it with the credentials."""
+        """One `docker login`: ask /v2/ for its challenge, then answer it with the credentials; all
+        of it within ``timeout`` seconds."""
+        with Watchdog(timeout) as watchdog:
+            return _try_login(server, username, password, insecure, watchdog)
+
+    def _try_login(server: str, username: str, password: str, insecure: bool, watchdog: Watchdog) -> Answer:
         base = base_url(server, insecure)
-        status, headers, body = request(f"{base}/v2/", None, timeout)
+        status, headers, body = request(f"{base}/v2/", None, watchdog)
         if status == 200:
             return Answer(True, "none", "the registry does not ask for credentials")
         if status != 401:
@@ -132,7 +266,7 @@ def _build() -> SimpleNamespace:
         challenge = next((value for key, value in headers.items() if key.lower() == "www-authenticate"), "")
         scheme, params = parse_challenge(challenge)
         if scheme == "basic":
-            status, _, body = request(f"{base}/v2/", basic(username, password), timeout)
+            status, _, body = request(f"{base}/v2/", basic(username, password), watchdog)
             if status == 200:
                 return Answer(True, "basic", "accepted")
             return Answer(False, "basic", f"GET {base}/v2/ with basic auth answered {status_text(status, body)}")
@@ -145,7 +279,7 @@ def _build() -> SimpleNamespace:
             if params.get("service"):
                 query["service"] = params["service"]
             token_url = f"{realm}{'&' if '?' in realm else '?'}{urllib.parse.urlencode(query)}"
-            status, _, body = request(token_url, basic(username, password), timeout)
+            status, _, body = request(token_url, basic(username, password), watchdog)
             if status != 200:
                 return Answer(False, "bearer", f"token service {realm} answered {status_text(status, body)}")
             try:
@@ -155,7 +289,7 @@ def _build() -> SimpleNamespace:
                 token = None
             if not token:
                 return Answer(False, "bearer", f"token service {realm} answered 200 without a token")
-            status, _, body = request(f"{base}/v2/", f"Bearer {token}", timeout)
+            status, _, body = request(f"{base}/v2/", f"Bearer {token}", watchdog)
             if status == 200:
                 return Answer(True, "bearer", "accepted")
             return Answer(False, "bearer", f"GET {base}/v2/ with the bearer token answered {status_text(status, body)}")
@@ -169,11 +303,13 @@ def _build() -> SimpleNamespace:
         insecure: bool = False,
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
         backoff: tuple[float, ...] = BACKOFF_SECONDS,
+        attempt_seconds: float = ATTEMPT_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> dict[str, Any]:
         """Log in until the registry accepts; raise RegistryLoginError with the last answer after
-        ``timeout_seconds``. Returns the flow, the number of attempts and the seconds waited."""
+        ``timeout_seconds``. Each attempt takes at most ``attempt_seconds`` (less when the bound is
+        nearer). Returns the flow, the number of attempts and the seconds waited."""
         started = clock()
         deadline = started + timeout_seconds
         attempts = 0
@@ -181,8 +317,11 @@ def _build() -> SimpleNamespace:
             attempts += 1
             remaining = max(deadline - clock(), 1.0)
             try:
-                answer = try_login(server, username, password, insecure, min(10.0, remaining))
-            except (OSError, ValueError) as error:
+                answer = try_login(server, username, password, insecure, min(attempt_seconds, remaining))
+            except NoAnswerError as error:
+                # Dropped, cut short, garbled or too slow: a registry or proxy restarting, overloaded.
+                answer = Answer(False, "unknown", str(error), retry=True)
+            except (OSError, ValueError, http.client.HTTPException) as error:
                 # Connection refused, DNS, TLS, timeouts: the registry may be briefly unreachable.
                 reason = getattr(error, "reason", None) or error
                 answer = Answer(False, "unknown", f"could not reach {server}: {reason}", retry=True)

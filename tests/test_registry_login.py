@@ -2,7 +2,9 @@
 
 Against a registry stand-in on loopback that speaks the Docker registry auth flows (basic, and
 bearer with a token service as OCIR does) and accepts the credentials only from the n-th login;
-time is simulated so the backoff is checked without waiting. The real registry server is in
+time is simulated so the backoff is checked without waiting. Answers that break off (cut short,
+closed without a word, reset, not HTTP, never finished) come from a raw-socket stand-in, also on
+loopback, with attempts bounded in real time. The real registry server is in
 tests/integration/test_login_check.py.
 """
 
@@ -11,9 +13,13 @@ from __future__ import annotations
 import base64
 import json
 import os
+import socket
+import socketserver
+import struct
 import subprocess
 import sys
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -117,7 +123,8 @@ def registry() -> Iterator[FakeRegistry]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.host = f"127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for serve_forever to look at its flag, every 0.5 s by default.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     yield state
     server.shutdown()
@@ -283,6 +290,181 @@ def test_an_unknown_challenge_fails_at_once(registry: FakeRegistry) -> None:
     assert clock.sleeps == []
 
 
+# --- answers that break off ------------------------------------------------------------------
+
+ATTEMPT = 0.25
+"""Seconds an attempt may take in these tests when the answer never ends (ATTEMPT_SECONDS in real
+use); the other faults end an attempt at once, and get 5 s so that a busy machine cannot cut it."""
+HANGS = {"trickle", "stall"}
+
+FAULTS = {
+    # what the server does with a connection -> what the last answer names
+    "truncated": "IncompleteRead",  # Content-Length larger than what is sent, then close
+    "truncated-chunked": "IncompleteRead",  # a chunk announced, not all sent, then close
+    "silent": "RemoteDisconnected",  # reads the request, closes without answering
+    "reset": "ConnectionResetError",  # reads the request, resets the connection
+    "bad-status": "BadStatusLine",  # answers something that is not HTTP
+    "trickle": f"within {ATTEMPT:g} s",  # headers, then a body one byte at a time that never ends
+    "stall": f"within {ATTEMPT:g} s",  # headers, then nothing
+}
+
+
+@dataclass
+class FlakyRegistry:
+    """A registry's /v2/ endpoint with basic auth, on a raw socket: connection ``n`` (from 0) does
+    what ``faults[n]`` says (a FAULTS key; None: answers properly), every later one ``then``."""
+
+    host: str = ""
+    faults: list[str | None] = field(default_factory=list)
+    then: str | None = None
+    connections: int = 0
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def next_fault(self) -> str | None:
+        self.connections += 1
+        n = self.connections - 1
+        return self.faults[n] if n < len(self.faults) else self.then
+
+
+def _answer(request: bytes) -> tuple[str, bytes]:
+    """What a working registry answers: 200 for the right basic credentials, else the challenge."""
+    expected = "Basic " + base64.b64encode(f"{USER}:{TOKEN}".encode()).decode()
+    headers = [line.partition(":") for line in request.decode("latin-1").split("\r\n")[1:]]
+    authorization = next((value.strip() for name, _, value in headers if name.lower() == "authorization"), "")
+    if authorization == expected:
+        return "200 OK", b"{}"
+    body = json.dumps({"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]}).encode()
+    return '401 Unauthorized\r\nWWW-Authenticate: Basic realm="flaky"', body
+
+
+def _until_closed(conn: socket.socket, stopping: threading.Event, send: bytes = b"") -> None:
+    """Send ``send`` every 20 ms (or nothing) until the client goes away or the server stops."""
+    conn.settimeout(0.02)
+    while not stopping.is_set():
+        try:
+            if send:
+                conn.sendall(send)
+            if conn.recv(1) == b"":
+                return
+        except TimeoutError:
+            continue
+        except OSError:
+            return
+
+
+@pytest.fixture
+def flaky() -> Iterator[FlakyRegistry]:
+    state = FlakyRegistry()
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            conn: socket.socket = self.request
+            conn.settimeout(5)
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                request += chunk
+            fault = state.next_fault()
+            status, body = _answer(request)
+            head = f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nConnection: close\r\n"
+            if fault is None:
+                conn.sendall(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            elif fault == "truncated":
+                conn.sendall(f"{head}Content-Length: {len(body) + 50}\r\n\r\n".encode() + body[: len(body) // 2])
+            elif fault == "truncated-chunked":
+                conn.sendall(f"{head}Transfer-Encoding: chunked\r\n\r\n{len(body):x}\r\n".encode() + body[:2])
+            elif fault == "silent":
+                pass
+            elif fault == "reset":
+                # Closed here with a zero linger: a reset (socketserver would shut it down cleanly first).
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()
+            elif fault == "bad-status":
+                conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+            elif fault == "trickle":
+                conn.sendall(f"{head}Content-Length: 100000\r\n\r\n".encode())
+                _until_closed(conn, state.stopping, send=b" ")
+            elif fault == "stall":
+                conn.sendall(f"{head}Content-Length: {len(body)}\r\n\r\n".encode())
+                _until_closed(conn, state.stopping)
+            else:
+                raise AssertionError(f"unknown fault {fault!r}")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.block_on_close = False
+    state.host = f"127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    yield state
+    state.stopping.set()
+    server.shutdown()
+    server.server_close()
+
+
+def wait_flaky(registry: FlakyRegistry, clock: FakeTime, **kwargs: Any) -> tuple[dict[str, Any], float]:
+    faults = {*registry.faults, registry.then}
+    kwargs.setdefault("attempt_seconds", ATTEMPT if faults & HANGS else 5.0)
+    started = time.monotonic()
+    result: dict[str, Any] = wait_for_login(
+        registry.host, USER, TOKEN, insecure=True, sleep=clock.sleep, clock=clock.clock, **kwargs
+    )
+    return result, time.monotonic() - started
+
+
+def test_a_working_flaky_registry_accepts_at_once(flaky: FlakyRegistry) -> None:
+    # The stand-in itself: without faults it is a registry with basic auth.
+    clock = FakeTime()
+    assert wait_flaky(flaky, clock)[0] == {"flow": "basic", "attempts": 1, "waitedSeconds": 0.0}
+    assert flaky.connections == 2
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("broken", ["challenge", "login"])
+def test_an_answer_that_breaks_off_is_retried_until_the_registry_recovers(
+    flaky: FlakyRegistry, fault: str, broken: str
+) -> None:
+    # The first attempt's first request (the challenge) or second (the login with the credentials) breaks off.
+    flaky.faults = [fault] if broken == "challenge" else [None, fault]
+    clock = FakeTime()
+    result, elapsed = wait_flaky(flaky, clock)
+    assert result == {"flow": "basic", "attempts": 2, "waitedSeconds": 2.0}
+    assert clock.sleeps == [2]
+    # One attempt that ended at its bound at most, then one that worked.
+    assert elapsed < ATTEMPT + 1
+
+
+@pytest.mark.parametrize(("fault", "named"), FAULTS.items())
+def test_an_answer_that_never_completes_fails_within_the_bound_naming_it(
+    flaky: FlakyRegistry, fault: str, named: str
+) -> None:
+    flaky.then = fault
+    clock = FakeTime()
+    started = time.monotonic()
+    with pytest.raises(RegistryLoginError) as caught:
+        wait_flaky(flaky, clock, timeout_seconds=5)
+    elapsed = time.monotonic() - started
+    message = str(caught.value)
+    # Attempts at 0 and 2 s; the next wait (4 s) would end after the 5 s bound.
+    assert clock.sleeps == [2]
+    assert f"2 attempts in 2 s, the last answer: GET http://{flaky.host}/v2/ got no complete answer" in message
+    assert named in message
+    assert TOKEN not in message
+    # Each attempt within its own bound, however long the answer would have gone on.
+    assert elapsed < 2 * ATTEMPT + 1
+
+
+def test_an_answer_that_never_ends_is_cut_at_the_attempts_bound(flaky: FlakyRegistry) -> None:
+    flaky.faults = ["trickle"]
+    clock = FakeTime()
+    started = time.monotonic()
+    with pytest.raises(RegistryLoginError, match=f"got no complete answer within {ATTEMPT:g} s"):
+        wait_flaky(flaky, clock, timeout_seconds=1)
+    assert ATTEMPT - 0.05 <= time.monotonic() - started < ATTEMPT + 0.5
+
+
 # --- the dynamic provider -------------------------------------------------------------------
 
 
@@ -391,6 +573,14 @@ def test_the_pickled_provider_is_the_same_on_every_run() -> None:
     # Pulumi keys its provider cache on the pickle; a pickle that changed run to run would also
     # show the provider as changed in every preview.
     assert serialize_provider(RegistryLoginCheckProvider()) == serialize_provider(RegistryLoginCheckProvider())
+
+
+def test_every_run_declares_the_provider_as_pulumi_pickles_it(run: Callable[..., StackRun]) -> None:
+    # The harness pickles a provider class once per process (tools/harness.py): each run must
+    # still declare exactly what Pulumi's own serialization of a new provider gives.
+    fresh = serialize_provider(RegistryLoginCheckProvider())
+    for _ in range(2):
+        assert run(valid_config()).one(LOGIN_CHECK).inputs["__provider"] == fresh
 
 
 # --- in the program -------------------------------------------------------------------------

@@ -12,12 +12,16 @@ import json
 import logging
 import runpy
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pulumi
+from pulumi.dynamic import ResourceProvider
+from pulumi.dynamic import dynamic as pulumi_dynamic
 from pulumi.output import Unknown
+from pulumi.runtime import _serialization as pulumi_serialization
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -141,6 +145,40 @@ def _quiet_abandoned_outputs() -> None:
         loop.set_exception_handler(handler)
 
 
+_PROVIDER_PICKLES: dict[type[ResourceProvider], str] = {}
+
+
+@contextmanager
+def _provider_pickles_kept() -> Iterator[None]:
+    """Pickle each dynamic provider class once per process instead of once per resource.
+
+    A dynamic resource pickles its provider (dill, by value: the class and every function it
+    calls) each time it is declared: more than half of an evaluation's time. A provider without
+    instance state pickles the same on every call (tests/test_registry_login.py checks that ours
+    does), so within one process the first pickle stands for the next ones. A provider with
+    state on the instance, or whose pickle captured a secret (which makes the engine keep it as
+    a secret), is pickled every time. Only while a program runs here: nothing outside the
+    harness sees the change.
+    """
+    original = pulumi_dynamic.serialize_provider
+
+    def serialize_provider(provider: ResourceProvider) -> str:
+        kind = type(provider)
+        if kind in _PROVIDER_PICKLES and not vars(provider):
+            return _PROVIDER_PICKLES[kind]
+        pickled = str(original(provider))
+        # Pulumi runs this in a context of its own, where the pickle's secrets are flagged.
+        if not vars(provider) and not pulumi_serialization._var_serialization_contained_secrets.get():
+            _PROVIDER_PICKLES[kind] = pickled
+        return pickled
+
+    pulumi_dynamic.serialize_provider = serialize_provider
+    try:
+        yield
+    finally:
+        pulumi_dynamic.serialize_provider = original
+
+
 def evaluate(
     program: Callable[[], None],
     *,
@@ -172,7 +210,8 @@ def evaluate(
     error: BaseException | None = None
     _quiet_abandoned_outputs()
     try:
-        _sync_await(run_pulumi_func(program))
+        with _provider_pickles_kept():
+            _sync_await(run_pulumi_func(program))
     except Exception as exc:  # noqa: BLE001 (handed back to the caller below)
         error = exc
 

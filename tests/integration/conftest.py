@@ -51,10 +51,23 @@ NAMESPACE = "testns"
 PUSH_USER = f"{NAMESPACE}/push-user"
 
 
+BASE_IMAGE_TIMEOUT = 1800
+"""Seconds for a test that needs the Node.js base (``node_image``, also behind the built and pushed
+images): the first run on a machine builds it with debootstrap (minutes), then imports it and
+builds the app (each docker command bounded at 600 s by tools/docker_cli.py)."""
+INTEGRATION_TIMEOUT = 300
+"""Seconds for the other integration tests: a registry that may take 20 s to answer, login checks
+bounded at up to 60 s that must fail with their own message rather than be cut short, docker CLI calls."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.integration)
+            # More than the unit tests' 60 s (pyproject.toml), unless the test sets its own.
+            if item.get_closest_marker("timeout") is None:
+                needs_base = "node_image" in getattr(item, "fixturenames", ())
+                item.add_marker(pytest.mark.timeout(BASE_IMAGE_TIMEOUT if needs_base else INTEGRATION_TIMEOUT))
 
 
 def unavailable(reason: str) -> NoReturn:

@@ -150,7 +150,8 @@ class TokenService:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.realm = f"http://127.0.0.1:{self._server.server_address[1]}/token"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # A short poll: stop()'s shutdown() waits for serve_forever to look at its flag, every 0.5 s by default.
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
 
     def stop(self) -> None:
         if self._server is not None:
