@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +59,57 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.projects import DEV, PROD, write_project
 
     return write_project(tmp_path_factory.mktemp("project"), {"dev": DEV, "prod": PROD})
+
+
+# --- slow commands, started early -------------------------------------------------------------------------
+#
+# A few tests run the plan command as the workflows do: each one a Python process that imports the OCI SDK
+# (about a second). Their commands start in the background as soon as the session does, one at a time on
+# the machine's other core, while the in-process tests run; the tests wait for the results and assert on
+# them as before. Only the commands of selected tests start.
+
+Completed = subprocess.CompletedProcess[str]
+
+
+@pytest.fixture(scope="session")
+def background() -> Iterator[ThreadPoolExecutor]:
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slow-command")
+    yield executor
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture(scope="session")
+def printed_plans(
+    background: ThreadPoolExecutor, project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Future[Completed]]:
+    """`python -m tools.plan STACK --json` of the tests' dev and prod stacks, run from a directory outside
+    the project with only PYTHONPATH pointing at the code."""
+    from tools.stackfiles import PROJECT_DIR
+
+    cwd = tmp_path_factory.mktemp("plan-cwd")
+    env = {"PYTHONPATH": str(PROJECT_DIR), "PATH": "/usr/bin:/bin"}
+
+    def plan(stack: str) -> Completed:
+        command = [sys.executable, "-m", "tools.plan", stack, "--json", "--project-dir", str(project)]
+        return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+    return {stack: background.submit(plan, stack) for stack in ("dev", "prod")}
+
+
+@pytest.fixture(scope="session")
+def plan_diff_script(
+    background: ThreadPoolExecutor, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Future[Completed]]:
+    """The directory the preview workflow's plan-diff script runs in, and its run (tests/projects.py)."""
+    from tests.projects import run_plan_diff_script
+
+    directory = tmp_path_factory.mktemp("plan-diff-script")
+    return directory, background.submit(run_plan_diff_script, directory)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _slow_commands_started_early(request: pytest.FixtureRequest) -> None:
+    wanted = {name for item in request.session.items for name in getattr(item, "fixturenames", ())}
+    for name in ("printed_plans", "plan_diff_script"):
+        if name in wanted:
+            request.getfixturevalue(name)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import Completed
 from tests.projects import DEV, write_project
 from tools import plan
-from tools.stackfiles import PROJECT_DIR
 
 DEV_STATEMENTS = [
     "allow group shop-developers to manage repos in tenancy where target.repo.name = /p-shop-dev-*/",
@@ -95,16 +94,8 @@ def test_plan_of_a_missing_stack_lists_the_stacks(project: Path, capsys: pytest.
     assert "stacks here: dev, prod" in capsys.readouterr().err  # the test project's own
 
 
-def test_plan_command_runs_from_any_directory(project: Path, tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.plan", "dev", "--json", "--project-dir", str(project)],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(PROJECT_DIR), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def test_plan_command_runs_from_any_directory(printed_plans: dict[str, Future[Completed]]) -> None:
+    result = printed_plans["dev"].result(timeout=120)
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert "ocir:index:OcirProject" in {resource["type"] for resource in document["resources"]}

@@ -6,12 +6,13 @@ import json
 import re
 import subprocess
 import sys
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import TOKEN, valid_config
+from tests.conftest import TOKEN, Completed, valid_config
 from tools import plan
 from tools.harness import run_program
 from tools.mocks import OcirMocks
@@ -162,15 +163,11 @@ def test_a_plan_of_a_failed_run_fails_the_diff_with_its_errors(
     assert "to remove" not in out
 
 
-def test_diff_of_the_plans_the_json_command_prints(project: Path, tmp_path: Path) -> None:
+def test_diff_of_the_plans_the_json_command_prints(printed_plans: dict[str, Future[Completed]], tmp_path: Path) -> None:
     # End to end, as the workflow runs it: two `--json` plans from the command line, then `diff`.
     env = {"PYTHONPATH": str(PROJECT_DIR), "PATH": "/usr/bin:/bin"}
-    for stack in ("dev", "prod"):
-        printed = subprocess.run(
-            [sys.executable, "-m", "tools.plan", stack, "--json", "--project-dir", str(project)], cwd=tmp_path, env=env,
-            capture_output=True, text=True, timeout=120, check=True,
-        ).stdout  # fmt: skip
-        (tmp_path / f"{stack}.json").write_text(printed)
+    for stack, run in printed_plans.items():
+        (tmp_path / f"{stack}.json").write_text(run.result(timeout=120).stdout)
     result = subprocess.run(
         [sys.executable, "-m", "tools.plan", "diff", "dev.json", "prod.json"], cwd=tmp_path, env=env,
         capture_output=True, text=True, timeout=120, check=True,
