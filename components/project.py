@@ -14,6 +14,7 @@ from .promotion import PromotedImage, PromotedImageArgs, check_promotion
 from .regions import RegionError, resolve_region
 from .registry_login import DEFAULT_TIMEOUT_SECONDS, RegistryLoginCheck, RegistryLoginCheckArgs, check_timeout_seconds
 from .repository import Repository
+from .scanning import ImageScanning
 from .tokens import check_rotation, token_description
 
 MAX_IMAGES = 500
@@ -98,6 +99,10 @@ class OcirProjectArgs(TypedDict):
     login_timeout_seconds: NotRequired[int]
     """How long `pulumi up` waits for the registry to accept a new auth token before the first push;
     default 120."""
+    vulnerability_scanning: NotRequired[bool]
+    """Scan the project's repositories with OCI's Vulnerability Scanning service (a recipe, a target naming
+    exactly the repositories, and a policy letting the service read them in their compartment); nothing
+    is declared without images. Default false: turning it on grants the service access, so it is asked for."""
 
 
 def _check_image(args: OcirProjectArgs, index: int, image: ProjectImageArgs, problems: Problems) -> None:
@@ -203,6 +208,8 @@ class OcirProject(pulumi.ComponentResource):
     """The access policy's statements."""
     images: pulumi.Output[dict[str, ProjectImageOutputs]]
     """Per image name: imageName, repoDigest, repositoryId (and sourceRepoDigest when promoted)."""
+    scan_target_id: pulumi.Output[str] | None
+    """OCID of the container scan target; absent unless `vulnerabilityScanning` is true and there are images."""
 
     def __init__(self, name: str, args: OcirProjectArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         if not checks_skipped():
@@ -278,6 +285,7 @@ class OcirProject(pulumi.ComponentResource):
             )
 
         outputs: dict[str, dict[str, Any]] = {}
+        repositories: list[pulumi.Resource] = []
         for image in images:
             image_name = f"{name}-{image['name']}"
             source = image.get("source_reference")
@@ -301,6 +309,7 @@ class OcirProject(pulumi.ComponentResource):
                 },
                 child,
             )
+            repositories.append(repository)
             # A push user who is a member of the group gets its rights from the policy, and the token must
             # be accepted by the registry: the push waits for both.
             pushing = pulumi.ResourceOptions(parent=self, depends_on=push_after)
@@ -332,6 +341,22 @@ class OcirProject(pulumi.ComponentResource):
             if isinstance(pushed, PromotedImage):
                 outputs[image["name"]]["sourceRepoDigest"] = pushed.source_repo_digest
 
+        scanning = None
+        if args.get("vulnerability_scanning") and images:
+            # Exactly this project's repositories, by name (an empty list would mean every repository in the
+            # compartment), created before the target.
+            scanning = ImageScanning(
+                f"{name}-scanning",
+                {
+                    "tenancy_ocid": args["tenancy_ocid"],
+                    "compartment_ocid": args.get("compartment_ocid") or args["tenancy_ocid"],
+                    "prefix": prefix,
+                    "repository_names": [naming.repository_name(prefix, image["name"]) for image in images],
+                    "freeform_tags": tags,
+                },
+                pulumi.ResourceOptions(parent=self, depends_on=repositories),
+            )
+
         self.registry_server = pulumi.Output.from_input(server)
         self.namespace = pulumi.Output.from_input(namespace)
         self.login_username = credentials.username
@@ -339,6 +364,7 @@ class OcirProject(pulumi.ComponentResource):
         self.policy_id = access.policy_id
         self.policy_statements = access.statements
         self.images = pulumi.Output.from_input(outputs)  # type: ignore[arg-type]
+        self.scan_target_id = scanning.target_id if scanning is not None else None
         self.register_outputs(
             {
                 "registryServer": self.registry_server,
@@ -348,5 +374,6 @@ class OcirProject(pulumi.ComponentResource):
                 "policyId": self.policy_id,
                 "policyStatements": self.policy_statements,
                 "images": self.images,
+                "scanTargetId": self.scan_target_id,
             }
         )
