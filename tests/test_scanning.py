@@ -1,8 +1,9 @@
-"""Vulnerability scanning: ocir:vulnerabilityScanning as stacks write it, the ImageScanning component, and what
-the program declares with it on and off."""
+"""Vulnerability scanning: ocir:vulnerabilityScanning as stacks write it, the ImageScanning component, what the
+program declares with it on and off, and what a reviewer sees in the plan diff when it changes."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,10 @@ from components.statements import scanning_location, scanning_statements
 from stackconfig import ConfigError, parse_settings
 from tests.conftest import COMPARTMENT, TENANCY, TOKEN, USER, valid_config
 from tests.projects import DEV, PROD, write_project
+from tools import plan
 from tools.harness import StackRun, evaluate, run_program, run_stack
 from tools.mocks import OcirMocks
+from tools.plan_diff import diff_plans, render_markdown, risks
 from tools.resource_types import POLICY, REPOSITORY, SCAN_RECIPE, SCAN_TARGET
 from tools.stackfiles import PROJECT_DIR, encode_config, load_stack_config
 
@@ -216,3 +219,48 @@ def test_without_images_there_is_nothing_to_scan_and_nothing_is_declared() -> No
     assert {r.type for r in run.resources} & {SCAN_RECIPE, SCAN_TARGET, "ocir:index:ImageScanning"} == set()
     assert len(run.of_type(POLICY)) == 1
     assert "scanTargetId" not in run.outputs
+
+
+# --- the plan diff -------------------------------------------------------------------------------
+
+
+def document(**overrides: Any) -> dict[str, Any]:
+    config = valid_config(compartmentOcid=COMPARTMENT, **overrides)
+    run = run_program(config, mocks=OcirMocks(plan=True), preview=True)
+    return plan.plan_document(run, encode_config(config))
+
+
+def test_turning_scanning_on_adds_only_the_scanning_resources_and_says_what_is_granted() -> None:
+    off, on = document(vulnerabilityScanning=False), document(vulnerabilityScanning=True)
+    changes = diff_plans(off, on)
+    assert {(c.kind, c.type) for c in changes} == {("added", type_) for type_ in SCANNING_TYPES}
+    found = risks(off, on)
+    granted = [f"IAM statement **granted**: `{text}`" for text in scanning_statements(TENANCY, COMPARTMENT)]
+    assert found == granted
+    markdown = render_markdown(off, on)
+    assert "**4 to add" not in markdown  # the component is not a cloud resource
+    assert "**3 to add, 0 to change, 0 to replace, 0 to remove**" in markdown
+    assert "`scanTargetId`: (absent) → `(known after apply)`" in markdown
+
+
+def test_turning_scanning_off_removes_only_the_scanning_resources_and_says_scanning_stops() -> None:
+    on, off = document(production=True), document(production=True, vulnerabilityScanning=False)
+    changes = diff_plans(on, off)
+    assert {(c.kind, c.type) for c in changes} == {("removed", type_) for type_ in SCANNING_TYPES}
+    found = risks(on, off)
+    assert found == [
+        "The IAM policy `p-test-scanning-policy` is **deleted**: the service it names loses what the statements "
+        "below granted.",
+        'Vulnerability scanning **stops** for `["p-test-api"]`: the scan target `p-test-scanning-target` is deleted.',
+    ]
+
+
+def test_a_target_that_would_scan_every_repository_is_a_risk_line() -> None:
+    on = document(vulnerabilityScanning=True)
+    widened = json.loads(json.dumps(on))
+    for resource in widened["resources"]:
+        if resource["type"] == SCAN_TARGET:
+            resource["inputs"]["targetRegistry"]["repositories"] = []
+    (line,) = risks(on, widened)
+    assert "OCI scans every repository in its compartment" in line
+    assert risks(document(), widened)[-1] == line  # the same when the target is new
