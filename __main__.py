@@ -37,3 +37,5 @@ pulumi.export("loginUsername", project.login_username)
 pulumi.export("authToken", project.auth_token)
 pulumi.export("policyId", project.policy_id)
 pulumi.export("images", project.images)
+if project.scan_target_id is not None:
+    pulumi.export("scanTargetId", project.scan_target_id)

@@ -29,6 +29,8 @@ _EXPORTS = {
     "ImageArgs": "image",
     "PromotedImage": "promotion",
     "PromotedImageArgs": "promotion",
+    "ImageScanning": "scanning",
+    "ImageScanningArgs": "scanning",
     "RegistryLoginCheck": "registry_login",
     "RegistryLoginCheckArgs": "registry_login",
     "RegistryLoginError": "registry_login",

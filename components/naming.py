@@ -128,6 +128,16 @@ def policy_name(prefix: str) -> str:
     return f"{prefix}{POLICY_SUFFIX}"
 
 
+# The scanning service's policy, `<prefix>-vss-policy`, fits OCI's 100 characters for every prefix
+# check_prefix accepts (its suffix is shorter than POLICY_SUFFIX).
+SCANNING_POLICY_SUFFIX = "-vss-policy"
+
+
+def scanning_policy_name(prefix: str) -> str:
+    """The IAM policy that lets the Vulnerability Scanning service read a project's repositories."""
+    return f"{prefix}{SCANNING_POLICY_SUFFIX}"
+
+
 def registry_server(region: str) -> str:
     """The registry host for a region key or identifier (already lower-cased)."""
     return f"{region}.ocir.io"

@@ -15,6 +15,7 @@ from .promotion import PromotedImage, PromotedImageArgs, check_promotion
 from .regions import RegionError, resolve_region
 from .registry_login import DEFAULT_TIMEOUT_SECONDS, RegistryLoginCheck, RegistryLoginCheckArgs, check_timeout_seconds
 from .repository import Repository, RepositoryArgs
+from .scanning import ImageScanning
 from .tokens import check_rotation, token_description
 
 MAX_IMAGES = 500
@@ -113,6 +114,10 @@ class OcirProjectArgs(TypedDict):
     login_timeout_seconds: NotRequired[int]
     """How long `pulumi up` waits for the registry to accept a new auth token before the first push;
     default 120."""
+    vulnerability_scanning: NotRequired[bool]
+    """Scan the project's repositories with OCI's Vulnerability Scanning service (a recipe, a target naming
+    exactly the repositories, and a policy letting the service read them in their compartment); nothing
+    is declared without images. Default false: turning it on grants the service access, so it is asked for."""
 
 
 def _check_image(args: OcirProjectArgs, index: int, image: ProjectImageArgs, problems: Problems) -> None:
@@ -226,6 +231,8 @@ class OcirProject(pulumi.ComponentResource):
     images: pulumi.Output[dict[str, ProjectImageOutputs]]
     """Per image name: imageName, repoDigest, repositoryId (and sourceRepoDigest when promoted; indexDigest and,
     when built, platformDigests for a multi-platform image)."""
+    scan_target_id: pulumi.Output[str] | None
+    """OCID of the container scan target; absent unless `vulnerabilityScanning` is true and there are images."""
 
     def __init__(self, name: str, args: OcirProjectArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         if not checks_skipped():
@@ -303,6 +310,7 @@ class OcirProject(pulumi.ComponentResource):
             )
 
         outputs: dict[str, dict[str, Any]] = {}
+        repositories: list[pulumi.Resource] = []
         for index, image in enumerate(images):
             image_name = f"{name}-{image['name']}"
             source = image.get("source_reference")
@@ -326,6 +334,7 @@ class OcirProject(pulumi.ComponentResource):
                 repository_args["import_ocid"] = image.get("repository_ocid") or ""
             with named_as(f"OcirProjectArgs.images[{index}].repository_ocid"):
                 repository = Repository(image_name, repository_args, child)
+            repositories.append(repository)
             # A push user who is a member of the group gets its rights from the policy, and the token must
             # be accepted by the registry: the push waits for both.
             pushing = pulumi.ResourceOptions(parent=self, depends_on=push_after)
@@ -363,6 +372,22 @@ class OcirProject(pulumi.ComponentResource):
                 if isinstance(pushed, Image):
                     outputs[image["name"]]["platformDigests"] = pushed.platform_digests
 
+        scanning = None
+        if args.get("vulnerability_scanning") and images:
+            # Exactly this project's repositories, by name (an empty list would mean every repository in the
+            # compartment), created before the target.
+            scanning = ImageScanning(
+                f"{name}-scanning",
+                {
+                    "tenancy_ocid": args["tenancy_ocid"],
+                    "compartment_ocid": args.get("compartment_ocid") or args["tenancy_ocid"],
+                    "prefix": prefix,
+                    "repository_names": [naming.repository_name(prefix, image["name"]) for image in images],
+                    "freeform_tags": tags,
+                },
+                pulumi.ResourceOptions(parent=self, depends_on=repositories),
+            )
+
         self.registry_server = pulumi.Output.from_input(server)
         self.namespace = pulumi.Output.from_input(namespace)
         self.login_username = credentials.username
@@ -370,6 +395,7 @@ class OcirProject(pulumi.ComponentResource):
         self.policy_id = access.policy_id
         self.policy_statements = access.statements
         self.images = pulumi.Output.from_input(outputs)  # type: ignore[arg-type]
+        self.scan_target_id = scanning.target_id if scanning is not None else None
         self.register_outputs(
             {
                 "registryServer": self.registry_server,
@@ -379,5 +405,6 @@ class OcirProject(pulumi.ComponentResource):
                 "policyId": self.policy_id,
                 "policyStatements": self.policy_statements,
                 "images": self.images,
+                "scanTargetId": self.scan_target_id,
             }
         )

@@ -18,6 +18,7 @@ from .image import Image
 from .project import OcirProject
 from .promotion import PromotedImage
 from .repository import Repository
+from .scanning import ImageScanning
 
 NAME = "ocir"
 COMPONENTS: list[type[pulumi.ComponentResource]] = [
@@ -27,6 +28,7 @@ COMPONENTS: list[type[pulumi.ComponentResource]] = [
     Repository,
     Image,
     PromotedImage,
+    ImageScanning,
 ]
 SECRET_OUTPUTS = {"OcirProject": ("authToken",), "RegistryCredentials": ("password",)}
 

@@ -97,3 +97,36 @@ def policy_statements(
     if allow_list_repositories:
         statements.append(list_statement(subject))
     return statements
+
+
+# --- the Vulnerability Scanning service ------------------------------------------------------
+
+SCANNING_SERVICE = "vulnerability-scanning-service"
+"""The service principal Oracle's documentation names for container image scanning."""
+SCANNING_RESOURCE_TYPES = ("repos", "compartments")
+"""What the service reads, in the order the statements grant it: the repositories to pull their images,
+and the compartment that holds them (Oracle documents both as required for image scanning)."""
+
+
+def scanning_location(tenancy_ocid: str, compartment_ocid: str) -> str:
+    """Where the service may read: the repositories' compartment by OCID, or ``tenancy`` when the
+    repositories are in the root compartment (the only way OCI names the root in a statement).
+
+    ``compartment id <ocid>`` rather than ``compartment <name>``: a name is resolved relative to the
+    compartment the policy is attached to, and the stack knows the OCID, never the name.
+    """
+    if compartment_ocid == tenancy_ocid:
+        return "tenancy"
+    return f"compartment id {compartment_ocid}"
+
+
+def scanning_statements(tenancy_ocid: str, compartment_ocid: str) -> list[str]:
+    """Oracle's two statements for image scanning, scoped to the repositories' compartment.
+
+    ``read`` is the least verb that lets the service pull images. There is no condition on
+    ``target.repo.name``: the service also lists the compartment's repositories, and a request that
+    carries no repository name would fail such a condition (see docs/scanning.md). The OCIDs must have
+    passed naming.check_ocid: neither can end the statement early.
+    """
+    location = scanning_location(tenancy_ocid, compartment_ocid)
+    return [f"allow service {SCANNING_SERVICE} to read {kind} in {location}" for kind in SCANNING_RESOURCE_TYPES]

@@ -23,12 +23,14 @@ from policy.rules import (
     POLICY,
     PUSHED_REFERENCES,
     REPOSITORY,
+    SCAN_TARGET,
     image_prefix_problems,
     image_tag_problems,
     policy_problems,
     repository_immutable_problems,
     repository_prefix_problems,
     repository_private_problems,
+    scan_target_problems,
 )
 from stackconfig import ConfigError, Settings, parse_settings
 
@@ -78,7 +80,9 @@ POLICIES: list[ResourceValidationPolicy] = [
     _policy(
         "ocir-iam-statements-scoped",
         "IAM statements grant the stack's group rights on repos named <prefix>-* only (and, when asked, "
-        "the inspect-only list statement); nothing on other resource types or all-resources.",
+        "the inspect-only list statement); nothing on other resource types or all-resources. A service "
+        "statement may only let vulnerability-scanning-service read repos and compartments where the stack's "
+        "repositories are, and only when ocir:vulnerabilityScanning is on.",
         [POLICY],
         lambda _type, props, settings: policy_problems(props, settings),
     ),
@@ -99,6 +103,13 @@ POLICIES: list[ResourceValidationPolicy] = [
         "In a production stack (ocir:production) no image is tagged 'latest' or left untagged.",
         IMAGE_REFERENCES,
         image_tag_problems,
+    ),
+    _policy(
+        "ocir-scan-target-scoped",
+        "A container scan target exists only when ocir:vulnerabilityScanning is on and names repositories "
+        "<prefix>-* in the stack's compartment: never none (OCI would scan every repository there).",
+        [SCAN_TARGET],
+        lambda _type, props, settings: scan_target_problems(props, settings),
     ),
     _policy(
         "ocir-repository-prefix",

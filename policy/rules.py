@@ -9,12 +9,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from components import naming
-from components.statements import LIST_OPERATIONS
-from policy.statement import Clause, StatementError, parse_statement
+from components.statements import LIST_OPERATIONS, SCANNING_RESOURCE_TYPES, SCANNING_SERVICE, scanning_location
+from policy.statement import Clause, Statement, StatementError, parse_statement
 from stackconfig import Settings
 
 POLICY = "oci:Identity/policy:Policy"
 REPOSITORY = "oci:Artifacts/containerRepository:ContainerRepository"
+SCAN_TARGET = "oci:VulnerabilityScanning/containerScanTarget:ContainerScanTarget"
+# The verbs that only read: what the scanning service may be given.
+READ_VERBS = ("inspect", "read")
 # Docker resources whose inputs name an image reference, and which input holds it.
 IMAGE_REFERENCES = {
     "docker:index/image:Image": "imageName",
@@ -60,6 +63,8 @@ def statement_problems(text: Any, settings: Settings) -> list[str]:
         statement = parse_statement(text)
     except StatementError as error:
         return [f"cannot parse {text!r}: {error}; the pack refuses statements it cannot read"]
+    if statement.subject == "service":
+        return service_statement_problems(text, statement, settings)
     problems = []
     expected = (settings.identity_domain or "", settings.group_name)
     if ((statement.domain or "").lower(), statement.group.lower()) != (expected[0].lower(), expected[1].lower()):
@@ -88,6 +93,33 @@ def statement_problems(text: Any, settings: Settings) -> list[str]:
             f"{text!r} is not limited to the stack's repositories: it must say "
             f"'where target.repo.name = /{settings.prefix}-*/' (only the list statement may differ, "
             "and it may only inspect with the list-operation condition)"
+        )
+    return problems
+
+
+def service_statement_problems(text: str, statement: Statement, settings: Settings) -> list[str]:
+    """A service statement: only the scanning service, only reading repos and compartments, only where the
+    stack's repositories are, and only when the stack turned scanning on."""
+    if statement.group != SCANNING_SERVICE:
+        return [
+            f"{text!r} grants to the service {statement.group!r}; the only service this stack may grant to is "
+            f"{SCANNING_SERVICE} (ocir:vulnerabilityScanning)"
+        ]
+    problems = []
+    if not settings.vulnerability_scanning:
+        problems.append(f"{text!r} grants the scanning service access, but ocir:vulnerabilityScanning is not on")
+    if statement.verb not in READ_VERBS:
+        problems.append(f"{text!r} lets the scanning service {statement.verb}; it may only read (inspect or read)")
+    if statement.resource_type not in SCANNING_RESOURCE_TYPES:
+        problems.append(
+            f"{text!r} grants the scanning service {statement.resource_type!r}; it may only read "
+            f"{' and '.join(SCANNING_RESOURCE_TYPES)}"
+        )
+    expected = scanning_location(settings.tenancy_ocid, settings.compartment_ocid)
+    if str(statement.location).lower() != expected.lower():
+        problems.append(
+            f"{text!r} applies in {statement.location}; the scanning service may read only where the stack's "
+            f"repositories are: 'in {expected}' (ocir:compartmentOcid)"
         )
     return problems
 
@@ -166,3 +198,42 @@ def image_prefix_problems(type_: str, props: Mapping[str, Any], settings: Settin
     if not repository.startswith(f"{settings.prefix}-"):
         return [f"{key} {reference!r} is not pushed to a repository named '{settings.prefix}-…' (ocir:prefix)"]
     return []
+
+
+# --- vulnerability scanning ------------------------------------------------------------------
+
+
+def scan_target_problems(props: Mapping[str, Any], settings: Settings) -> list[str]:
+    """A container scan target names repositories of the stack's prefix, in the stack's compartment, and
+    exists only when the stack turned scanning on. An empty or missing list is every repository there."""
+    problems = []
+    if not settings.vulnerability_scanning:
+        problems.append("a container scan target, but ocir:vulnerabilityScanning is not on")
+    registry = props.get("targetRegistry")
+    if not isinstance(registry, Mapping):
+        return [*problems, f"targetRegistry must be an object, got {registry!r}"]
+    if registry.get("type") != "OCIR":
+        problems.append(f"targetRegistry.type is {registry.get('type')!r}; the stack scans its OCIR repositories")
+    compartment = registry.get("compartmentId")
+    if compartment != settings.compartment_ocid:
+        problems.append(
+            f"targetRegistry.compartmentId {compartment!r} is not the compartment of the stack's repositories "
+            f"({settings.compartment_ocid}, ocir:compartmentOcid)"
+        )
+    repositories = registry.get("repositories")
+    is_list = isinstance(repositories, Sequence) and not isinstance(repositories, str)
+    if repositories is None or (is_list and not repositories):
+        problems.append(
+            f"targetRegistry.repositories is {repositories!r}: OCI then scans every repository in the compartment "
+            f"(and claims them for this target); name the repositories '{settings.prefix}-<image name>'"
+        )
+    elif not is_list:
+        problems.append(f"targetRegistry.repositories must be a list of repository names, got {repositories!r}")
+    else:
+        for name in repositories:
+            if not isinstance(name, str) or not name.startswith(f"{settings.prefix}-"):
+                problems.append(
+                    f"targetRegistry.repositories names {name!r}, which is not one of the stack's repositories "
+                    f"('{settings.prefix}-…', ocir:prefix)"
+                )
+    return problems

@@ -35,13 +35,28 @@ class Clause:
 
 
 @dataclass(frozen=True)
+class Location:
+    """Where a statement applies: ``tenancy``, ``compartment <name>`` or ``compartment id <ocid>``."""
+
+    kind: str  # "tenancy", "compartment" or "compartment id"
+    value: str | None = None
+
+    def __str__(self) -> str:
+        return self.kind if self.value is None else f"{self.kind} {self.value}"
+
+
+@dataclass(frozen=True)
 class Statement:
     domain: str | None
     group: str
+    """The group's name, or the service's for a service statement."""
     verb: str
     resource_type: str
     combinator: str | None  # None (one clause), "all" or "any"
     clauses: tuple[Clause, ...]
+    subject: str = "group"
+    """``group`` or ``service``."""
+    location: Location = Location("tenancy")
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -108,15 +123,17 @@ def _clause(reader: _Reader) -> Clause:
 
 
 def parse_statement(text: str) -> Statement:
-    """Parse ``allow group <G> to <verb> <type> in <location> [where <condition>]``.
+    """Parse ``allow group <G> to <verb> <type> in <location> [where <condition>]``, or the same with
+    ``service <name>`` as the subject.
 
     Keywords are case-insensitive and spacing is free; group names may be bare or quoted, with an
     identity domain as ``'<domain>'/'<group>'``. Any other subject (``any-user``, ``dynamic-group``,
-    ``group id``, several groups), verb, or shape is refused with StatementError.
+    ``group id``, several groups or services), verb, or shape is refused with StatementError.
     """
     reader = _Reader(text)
     reader.word("allow")
-    reader.word("group")
+    if reader.word("group", "service") == "service":
+        return _service_statement(reader)
     first = reader.take()
     if first[0] == "word" and first[1].lower() == "id":
         raise StatementError("a group given by OCID ('group id ...') is not one the pack can check")
@@ -127,16 +144,39 @@ def parse_statement(text: str) -> Statement:
         domain, group = group, _name(reader.take())
     if reader.peek() == ("punct", ","):
         raise StatementError("a statement for several groups is not allowed")
+    return _grant(reader, domain, group, "group")
+
+
+def _service_statement(reader: _Reader) -> Statement:
+    service = _name(reader.take()).lower()
+    if reader.peek() == ("punct", ","):
+        raise StatementError("a statement for several services is not allowed")
+    return _grant(reader, None, service, "service")
+
+
+def _grant(reader: _Reader, domain: str | None, name: str, subject: str) -> Statement:
+    """``to <verb> <type> in <location> [where <condition>]``, after the subject."""
     reader.word("to")
     verb = reader.word()
     if verb not in VERBS:
         raise StatementError(f"expected one of the verbs {', '.join(VERBS)}, found {verb!r}")
     resource_type = reader.word()
+    location = _location(reader)
+    combinator, clauses = _conditions(reader)
+    return Statement(domain, name, verb, resource_type.lower(), combinator, clauses, subject, location)
+
+
+def _location(reader: _Reader) -> Location:
     reader.word("in")
-    # The location is read for its shape only: no rule depends on where a statement applies.
-    if reader.word("tenancy", "compartment") == "compartment":
-        target = reader.take()
-        _name(reader.take() if target[0] == "word" and target[1].lower() == "id" else target)
+    if reader.word("tenancy", "compartment") == "tenancy":
+        return Location("tenancy")
+    target = reader.take()
+    if target[0] == "word" and target[1].lower() == "id":
+        return Location("compartment id", _name(reader.take()))
+    return Location("compartment", _name(target))
+
+
+def _conditions(reader: _Reader) -> tuple[str | None, tuple[Clause, ...]]:
     combinator: str | None = None
     clauses: list[Clause] = []
     if reader.peek() is not None:
@@ -155,4 +195,4 @@ def parse_statement(text: str) -> Statement:
     leftover = reader.peek()
     if leftover is not None:
         raise StatementError(f"unexpected {leftover[1]!r} after the statement")
-    return Statement(domain, group, verb, resource_type.lower(), combinator, tuple(clauses))
+    return combinator, tuple(clauses)

@@ -44,6 +44,11 @@ KEYS: tuple[Key, ...] = (
         "immutable repositories and no `latest` tag.",
     ),
     Key(
+        "vulnerabilityScanning",
+        "Scan the stack's repositories with OCI's Vulnerability Scanning service: true or false; unset means "
+        "true in a production stack and false otherwise.",
+    ),
+    Key(
         "promoteFrom",
         "Fully qualified stack (<organization>/<project>/<stack>) whose pushed images this stack copies by "
         "digest instead of building; empty to build.",

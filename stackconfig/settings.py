@@ -50,6 +50,8 @@ class Settings:
     token_rotation: str | None = None
     promote_from: str | None = None
     """Fully qualified stack whose images are promoted (copied by digest) instead of built; None builds."""
+    vulnerability_scanning: bool = False
+    """ocir:vulnerabilityScanning as the stack means it: unset is true in production, false otherwise."""
 
     @property
     def registry_server(self) -> str:
@@ -67,6 +69,7 @@ class Settings:
             "allow_list_repositories": self.allow_list_repositories,
             "compartment_ocid": self.compartment_ocid,
             "protect": self.production,
+            "vulnerability_scanning": self.vulnerability_scanning,
         }
         optional = {
             "identity_domain": self.identity_domain,
@@ -116,6 +119,26 @@ def _string(raw: Mapping[str, Any], name: str, problems: Problems) -> str | None
     return value
 
 
+def _vulnerability_scanning(raw: Mapping[str, Any], production: bool, problems: Problems) -> bool:
+    """ocir:vulnerabilityScanning: true or false when the stack says so; unset follows ocir:production.
+
+    Pulumi.yaml declares the key untyped with the default "": the CLI gives every stack that lacks a key its
+    declared default, so a boolean default would make "not set" (scan, in production) arrive as an explicit
+    false. Production scans unless its stack file says `false`.
+    """
+    key = full("vulnerabilityScanning")
+    value = raw.get(key)
+    if value is None or value == "":
+        return production
+    if not isinstance(value, bool) and value not in ("true", "false"):
+        problems.add(
+            key,
+            f"must be true or false (or unset: true in a production stack, false otherwise), got {value!r}",
+        )
+        return False
+    return value in (True, "true")
+
+
 def _provider_region_problem(region: str, provider_region: Any) -> str | None:
     """ocir:region and oci:region must name one region: repositories are created where the provider is."""
     if not isinstance(provider_region, str) or not provider_region:
@@ -151,6 +174,7 @@ def parse_settings(raw: Mapping[str, Any], *, project_dir: Path | None = None) -
     values = {key.name: _string(raw, key.name, problems) for key in KEYS if key.name not in _NOT_STRINGS}
     allow_list = boolean(raw.get(full("allowListRepositories")), full("allowListRepositories"), problems)
     production = boolean(raw.get(full("production")), full("production"), problems)
+    scanning = _vulnerability_scanning(raw, production, problems)
     promote_from = values["promoteFrom"]
     if promote_from is not None:
         try:
@@ -184,6 +208,7 @@ def parse_settings(raw: Mapping[str, Any], *, project_dir: Path | None = None) -
         production=production,
         token_rotation=values["tokenRotation"],
         promote_from=promote_from,
+        vulnerability_scanning=scanning,
     )
     try:
         check_project_args(settings.project_args())
@@ -203,7 +228,7 @@ def _key_order(problem: tuple[str, str]) -> int:
     return _ORDER.get(re.split(r"[\[.]", problem[0], maxsplit=1)[0], -1)
 
 
-_NOT_STRINGS = frozenset({"allowListRepositories", "production", "images"})
+_NOT_STRINGS = frozenset({"allowListRepositories", "production", "images", "vulnerabilityScanning"})
 
 
 def read_pulumi_config() -> dict[str, Any]:

@@ -47,7 +47,9 @@ def test_json_plan_is_complete_and_machine_readable(project: Path, capsys: pytes
     by_type: dict[str, list[dict[str, Any]]] = {}
     for resource in document["resources"]:
         by_type.setdefault(resource["type"], []).append(resource)
-    (policy,) = by_type["oci:Identity/policy:Policy"]
+    policies = {policy["inputs"]["name"]: policy for policy in by_type["oci:Identity/policy:Policy"]}
+    assert set(policies) == {"p-shop-prd-ocir-policy", "p-shop-prd-vss-policy"}  # production scans
+    policy = policies["p-shop-prd-ocir-policy"]
     assert policy["inputs"]["statements"] == [
         "allow group 'shop-domain'/'shop-release' to manage repos in tenancy where target.repo.name = /p-shop-prd-*/"
     ]
@@ -73,6 +75,7 @@ def test_json_plan_is_complete_and_machine_readable(project: Path, capsys: pytes
         "authToken",
         "policyId",
         "images",
+        "scanTargetId",
     }
 
 

@@ -9,18 +9,19 @@ from typing import Any
 import pulumi
 import pulumi_docker as docker
 import pytest
-from pulumi_oci import artifacts
+from pulumi_oci import artifacts, vulnerabilityscanning
 from pulumi_policy import EnforcementLevel
 
 import components.access_policy
-from components.statements import policy_statements
+import components.scanning
+from components.statements import policy_statements, scanning_statements
 from policy.pack import POLICIES
 from policy.rules import split_reference
 from policy.statement import StatementError, parse_statement
-from tests.conftest import valid_config
+from tests.conftest import COMPARTMENT, TENANCY, valid_config
 from tools.harness import run_stack
 from tools.policy_check import Violation, check_resource, check_run, check_stack
-from tools.resource_types import IMAGE, POLICY, REPOSITORY
+from tools.resource_types import IMAGE, POLICY, REPOSITORY, SCAN_TARGET
 from tools.stackfiles import encode_config, load_stack_config, stack_names
 
 BY_NAME = {policy.name: policy for policy in POLICIES}
@@ -52,6 +53,7 @@ def test_every_policy_is_mandatory() -> None:
         "ocir-production-immutable",
         "ocir-production-no-latest",
         "ocir-repository-prefix",
+        "ocir-scan-target-scoped",
     }
 
 
@@ -313,3 +315,156 @@ def test_a_latest_tag_in_production_is_caught(monkeypatch: pytest.MonkeyPatch, b
 
     found = broken_run("prod", lambda: monkeypatch.setattr(docker, "Image", latest))
     assert {v.policy for v in found} == {"ocir-production-no-latest"}
+
+
+# --- vulnerability scanning: service statements and the scan target --------------------------
+
+SERVICE = "allow service vulnerability-scanning-service to read {kind} in compartment id " + COMPARTMENT
+SCANNING = {"vulnerabilityScanning": True, "compartmentOcid": COMPARTMENT}
+
+
+def test_the_parser_reads_a_service_statement_and_where_it_applies() -> None:
+    statement = parse_statement(SERVICE.format(kind="repos"))
+    assert (statement.subject, statement.group, statement.verb, statement.resource_type) == (
+        "service",
+        "vulnerability-scanning-service",
+        "read",
+        "repos",
+    )
+    assert str(statement.location) == f"compartment id {COMPARTMENT}"
+    assert str(parse_statement(MANAGE).location) == "tenancy"
+    assert str(parse_statement("ALLOW SERVICE x TO READ repos IN COMPARTMENT Apps:Team").location) == (
+        "compartment Apps:Team"
+    )
+    with pytest.raises(StatementError, match="several services"):
+        parse_statement("allow service vulnerability-scanning-service, cloudguard to read repos in tenancy")
+
+
+def test_the_scanning_statements_the_program_renders_pass_only_when_the_stack_scans() -> None:
+    in_compartment = scanning_statements(TENANCY, COMPARTMENT)
+    assert statements_violations([MANAGE, *in_compartment], **SCANNING) == []
+    in_root = scanning_statements(TENANCY, TENANCY)
+    assert all(text.endswith(" in tenancy") for text in in_root)
+    assert statements_violations([MANAGE, *in_root], vulnerabilityScanning=True) == []
+    # Production scans unless it says false: unset is on there.
+    assert statements_violations([MANAGE, *in_compartment], production=True, compartmentOcid=COMPARTMENT) == []
+    for off in ({"vulnerabilityScanning": False}, {}, {"production": True, "vulnerabilityScanning": False}):
+        found = statements_violations([MANAGE, *in_compartment], compartmentOcid=COMPARTMENT, **off)
+        assert len(found) == 2, off
+        assert all("ocir:vulnerabilityScanning is not on" in v.message for v in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("allow service cloudguard to read repos in tenancy", "only service this stack may grant to"),
+        ("allow service objectstorage-eu-frankfurt-1 to read repos in tenancy", "only service"),
+        (SERVICE.format(kind="repos").replace(" read ", " manage "), "may only read"),
+        (SERVICE.format(kind="repos").replace(" read ", " use "), "may only read"),
+        (SERVICE.format(kind="all-resources"), "may only read repos and compartments"),
+        (SERVICE.format(kind="instances"), "may only read repos and compartments"),
+        (SERVICE.format(kind="vnics"), "may only read repos and compartments"),
+        ("allow service vulnerability-scanning-service to read repos in tenancy", "'in compartment id"),
+        (SERVICE.format(kind="repos").replace(COMPARTMENT, "ocid1.compartment.oc1..other"), "'in compartment id"),
+        (SERVICE.format(kind="repos").replace(f"id {COMPARTMENT}", "Apps"), "'in compartment id"),
+    ],
+)
+def test_widened_or_foreign_service_statements_are_caught(text: str, reason: str) -> None:
+    found = statements_violations([MANAGE, text], **SCANNING)
+    assert found, text
+    assert all(reason in violation.message for violation in found), found
+
+
+def test_in_the_root_compartment_only_in_tenancy_will_do() -> None:
+    root = {"vulnerabilityScanning": True}
+    text = f"allow service vulnerability-scanning-service to read repos in compartment id {COMPARTMENT}"
+    (violation,) = statements_violations([MANAGE, text], **root)
+    assert "'in tenancy'" in violation.message
+
+
+def target(repositories: Any = ("p-test-api",), **registry: Any) -> dict[str, Any]:
+    target_registry = {"type": "OCIR", "compartmentId": COMPARTMENT, **registry}
+    if repositories is not None:
+        target_registry["repositories"] = repositories if isinstance(repositories, str) else list(repositories)
+    return {"compartmentId": COMPARTMENT, "containerScanRecipeId": "ocid1.x", "targetRegistry": target_registry}
+
+
+def target_violations(inputs: dict[str, Any], **overrides: Any) -> list[Violation]:
+    return violations("ocir-scan-target-scoped", SCAN_TARGET, inputs, config(**{**SCANNING, **overrides}))
+
+
+def test_a_scan_target_naming_the_stacks_repositories_passes() -> None:
+    assert target_violations(target()) == []
+    assert target_violations(target(["p-test-api", "p-test-team/web"])) == []
+
+
+@pytest.mark.parametrize(
+    ("inputs", "reason"),
+    [
+        (target([]), "every repository in the compartment"),
+        (target(None), "every repository in the compartment"),
+        (target(["p-test-api", "someone-else-api"]), "'someone-else-api', which is not one of the stack's"),
+        (target(["p-testapi"]), "not one of the stack's"),
+        (target(compartmentId="ocid1.compartment.oc1..other"), "not the compartment of the stack's repositories"),
+        (target(type="GENERIC"), "OCIR"),
+        (target("p-test-api"), "must be a list"),
+        ({"compartmentId": COMPARTMENT}, "targetRegistry must be an object"),
+    ],
+)
+def test_a_widened_or_misplaced_scan_target_is_caught(inputs: dict[str, Any], reason: str) -> None:
+    found = target_violations(inputs)
+    assert found, inputs
+    assert any(reason in violation.message for violation in found), found
+
+
+def test_a_scan_target_only_when_the_stack_scans() -> None:
+    (violation,) = target_violations(target(), vulnerabilityScanning=False)
+    assert "ocir:vulnerabilityScanning is not on" in violation.message
+
+
+def _wrap_target(monkeypatch: pytest.MonkeyPatch, repositories: list[str]) -> None:
+    real = vulnerabilityscanning.ContainerScanTarget
+
+    def widened(name: str, **kwargs: Any) -> Any:
+        return real(name, **{**kwargs, "target_registry": {**kwargs["target_registry"], "repositories": repositories}})
+
+    monkeypatch.setattr(vulnerabilityscanning, "ContainerScanTarget", widened)
+
+
+@pytest.mark.parametrize("repositories", [[], ["p-shop-prd-storefront", "someone-else-api"]])
+def test_a_widened_scan_target_in_the_program_is_caught(
+    monkeypatch: pytest.MonkeyPatch, broken_run: Broken, repositories: list[str]
+) -> None:
+    found = broken_run("prod", lambda: _wrap_target(monkeypatch, repositories))
+    assert {v.policy for v in found} == {"ocir-scan-target-scoped"}
+    assert found[0].urn.endswith("::p-shop-prd-scanning-target")
+
+
+def test_an_unrequested_service_statement_in_the_program_is_caught(
+    monkeypatch: pytest.MonkeyPatch, broken_run: Broken
+) -> None:
+    # dev does not scan: a service statement slipped into its access policy is caught.
+    def with_service(*args: Any, **kwargs: Any) -> list[str]:
+        return [*policy_statements(*args, **kwargs), *scanning_statements(TENANCY, COMPARTMENT)]
+
+    found = broken_run("dev", lambda: monkeypatch.setattr(components.access_policy, "policy_statements", with_service))
+    assert {v.policy for v in found} == {"ocir-iam-statements-scoped"}
+    assert len(found) == 2
+    assert all("ocir:vulnerabilityScanning is not on" in v.message for v in found)
+
+
+def test_a_scanning_grant_widened_to_the_tenancy_in_the_program_is_caught(
+    monkeypatch: pytest.MonkeyPatch, broken_run: Broken
+) -> None:
+    # prod's repositories are in a compartment: the service may not read the whole tenancy's.
+    found = broken_run(
+        "prod",
+        lambda: monkeypatch.setattr(
+            components.scanning,
+            "scanning_statements",
+            lambda tenancy, _compartment: scanning_statements(tenancy, tenancy),
+        ),
+    )
+    assert {v.policy for v in found} == {"ocir-iam-statements-scoped"}
+    assert len(found) == 2
+    assert all("applies in tenancy" in v.message for v in found)

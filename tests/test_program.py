@@ -21,7 +21,16 @@ from components.statements import POLICY_WORDS
 from tests.conftest import TENANCY, TOKEN, USER, valid_config
 from tools.harness import StackRun, run_program, run_stack
 from tools.mocks import OcirMocks
-from tools.resource_types import AUTH_TOKEN, GET_NAMESPACE, GET_USER, IMAGE, POLICY, REPOSITORY
+from tools.resource_types import (
+    AUTH_TOKEN,
+    GET_NAMESPACE,
+    GET_USER,
+    IMAGE,
+    POLICY,
+    REPOSITORY,
+    SCAN_RECIPE,
+    SCAN_TARGET,
+)
 from tools.stackfiles import PROJECT_DIR, encode_config, stack_names
 
 OUTPUTS = {"registryServer", "namespace", "loginUsername", "authToken", "policyId", "images"}
@@ -47,6 +56,50 @@ def expected_statements(prefix: str, group: str, domain: str | None, allow_list:
     return statements
 
 
+def access_policy(run: StackRun) -> Any:
+    """The project's access policy (a scanning stack also declares the scanning service's policy)."""
+    (policy,) = [p for p in run.of_type(POLICY) if p.plain["name"].endswith("-ocir-policy")]
+    return policy
+
+
+def scanning_expected(config: dict[str, Any]) -> bool:
+    """ocir:vulnerabilityScanning as documented: unset follows ocir:production; nothing without images."""
+    value = config.get("ocir:vulnerabilityScanning")
+    production = config.get("ocir:production") in (True, "true")
+    return bool(config.get("ocir:images")) and (production if value in (None, "") else value in (True, "true"))
+
+
+def check_scanning_contract(run: StackRun, config: dict[str, Any]) -> None:
+    prefix = config["ocir:prefix"]
+    tenancy = config["ocir:tenancyOcid"]
+    compartment = config.get("ocir:compartmentOcid") or tenancy
+    service_policies = [p for p in run.of_type(POLICY) if p.plain["name"] != f"{prefix}-ocir-policy"]
+    if not scanning_expected(config):
+        assert (service_policies, run.of_type(SCAN_RECIPE), run.of_type(SCAN_TARGET)) == ([], [], [])
+        assert "scanTargetId" not in run.outputs
+        return
+    (policy,) = service_policies
+    location = "tenancy" if compartment == tenancy else f"compartment id {compartment}"
+    assert policy.plain["name"] == f"{prefix}-vss-policy"
+    assert policy.plain["compartmentId"] == tenancy
+    assert policy.plain["statements"] == [
+        f"allow service vulnerability-scanning-service to read repos in {location}",
+        f"allow service vulnerability-scanning-service to read compartments in {location}",
+    ]
+    recipe, target = run.one(SCAN_RECIPE), run.one(SCAN_TARGET)
+    assert recipe.plain["compartmentId"] == target.plain["compartmentId"] == compartment
+    assert recipe.plain["scanSettings"] == {"scanLevel": "STANDARD"}
+    assert target.plain["targetRegistry"] == {
+        "type": "OCIR",
+        "compartmentId": compartment,
+        "repositories": [f"{prefix}-{image['name']}" for image in config["ocir:images"]],
+    }
+    # The target waits for the recipe, the service's grant and every repository it names.
+    assert {recipe.urn, policy.urn, *(r.urn for r in run.of_type(REPOSITORY))} <= set(target.dependencies)
+    assert not any(r.protect for r in (policy, recipe, target))
+    assert run.outputs["scanTargetId"].value.startswith("ocid1.")
+
+
 def check_contract(run: StackRun, config: dict[str, Any], namespace: str, user_name: str) -> None:
     """Assert everything the contract fixes, for a config in the stack-file form (native values)."""
     prefix = config["ocir:prefix"]
@@ -58,7 +111,7 @@ def check_contract(run: StackRun, config: dict[str, Any], namespace: str, user_n
     production = config.get("ocir:production") in (True, "true")
     login = f"{namespace}/{user_domain}/{user_name}" if user_domain else f"{namespace}/{user_name}"
 
-    (policy,) = run.of_type(POLICY)
+    policy = access_policy(run)
     assert policy.plain["compartmentId"] == config["ocir:tenancyOcid"]
     assert policy.plain["name"] == f"{prefix}-ocir-policy"
     assert policy.plain["statements"] == expected_statements(
@@ -94,8 +147,9 @@ def check_contract(run: StackRun, config: dict[str, Any], namespace: str, user_n
         assert docker_image.plain["build"]["context"] == context
         assert docker_image.plain["build"]["dockerfile"] == image.get("dockerfile", f"{context}/Dockerfile")
 
+    check_scanning_contract(run, config)
     outputs = run.outputs
-    assert set(outputs) == OUTPUTS
+    assert set(outputs) == OUTPUTS | ({"scanTargetId"} if scanning_expected(config) else set())
     assert outputs["registryServer"].value == server
     assert outputs["namespace"].value == namespace
     assert outputs["loginUsername"].value == login
@@ -129,12 +183,17 @@ def test_every_stack_file_declares_the_contract(stack: str) -> None:
 def test_stacks_differ_as_environments_do(project: Path) -> None:
     dev = run_stack("dev", project_dir=project, mocks=OcirMocks(token=TOKEN))
     prod = run_stack("prod", project_dir=project, mocks=OcirMocks(token=TOKEN))
-    assert len(dev.one(POLICY).plain["statements"]) == 2  # dev may list every repository
-    assert len(prod.one(POLICY).plain["statements"]) == 1  # prod: least privilege
+    assert len(access_policy(dev).plain["statements"]) == 2  # dev may list every repository
+    assert len(access_policy(prod).plain["statements"]) == 1  # prod: least privilege
     assert all(r.plain["isImmutable"] is False for r in dev.of_type(REPOSITORY))
     assert all(r.plain["isImmutable"] is True for r in prod.of_type(REPOSITORY))
     assert all(r.plain["isPublic"] is False for r in dev.of_type(REPOSITORY) + prod.of_type(REPOSITORY))
-    assert dev.one(POLICY).plain["name"] != prod.one(POLICY).plain["name"]
+    assert access_policy(dev).plain["name"] != access_policy(prod).plain["name"]
+    # Production scans its repositories without being told to; dev does not unless it says so.
+    assert (dev.of_type(SCAN_TARGET), dev.of_type(SCAN_RECIPE), len(dev.of_type(POLICY))) == ([], [], 1)
+    assert prod.one(SCAN_TARGET).plain["targetRegistry"]["repositories"] == ["p-shop-prd-storefront"]
+    assert prod.one(SCAN_RECIPE) is not None
+    assert len(prod.of_type(POLICY)) == 2
 
 
 def test_invalid_config_declares_nothing_and_names_the_key() -> None:
@@ -199,6 +258,7 @@ _optional: dict[str, st.SearchStrategy[Any]] = {
     "ocir:userName": st.from_regex(r"[a-z][a-z0-9._-]{0,12}(@example\.com)?", fullmatch=True),
     "ocir:userDomain": st.sampled_from(["oracleidentitycloudservice", "acme-dev"]),
     "ocir:production": st.booleans(),
+    "ocir:vulnerabilityScanning": st.sampled_from([True, False, ""]),
 }
 
 

@@ -67,7 +67,8 @@ def test_a_promoted_prod_builds_nothing_and_copies_devs_exact_digest() -> None:
     assert pushed.plain["triggers"] == {"sourceRepoDigest": dev_digest}
     assert pushed.plain["keepRemotely"] is True
     repository = one(prod, REPOSITORY)
-    assert {tagged.urn, one(prod, "oci:Identity/policy:Policy").urn} <= set(pushed.dependencies)
+    (access,) = [p for p in prod.of_type("oci:Identity/policy:Policy") if p.plain["name"].endswith("-ocir-policy")]
+    assert {tagged.urn, access.urn} <= set(pushed.dependencies)
     assert repository.urn in tagged.dependencies  # the tag names the repository: it waits for it
     assert repository.plain["displayName"] == "p-shop-prd-storefront"
     assert repository.plain["isImmutable"] is True

@@ -4,7 +4,8 @@
 
 Made for a pull-request comment or a job summary: first the risks a reviewer must not miss (one line
 each: a protected resource replaced or deleted, a repository deleted or replaced, the auth token
-replaced, a repository made public, an IAM statement granted, the policy deleted), then per resource
+replaced, a repository made public, an IAM statement granted, the policy deleted, vulnerability scanning
+stopped or a scan target covering every repository), then per resource
 what is added, removed or changed, IAM statements line by line (``-`` removed, ``+`` added, as a
 diff block), every other changed input as ``old → new``. It reads only plans, which already mask
 secrets (``[secret]``) and spell out values the cloud decides (``(known after apply)``), so nothing
@@ -233,6 +234,7 @@ def diff_plans(base: Mapping[str, Any] | None, head: Mapping[str, Any] | None) -
 REPOSITORY = "oci:Artifacts/containerRepository:ContainerRepository"
 AUTH_TOKEN = "oci:Identity/authToken:AuthToken"
 POLICY = "oci:Identity/policy:Policy"
+SCAN_TARGET = "oci:VulnerabilityScanning/containerScanTarget:ContainerScanTarget"
 
 
 def _resources(document: Mapping[str, Any] | None) -> dict[tuple[str, str], dict[str, Any]]:
@@ -280,12 +282,38 @@ def _risk_lines(change: ResourceChange, old: Mapping[str, Any] | None, new: Mapp
             f"Repository {code(new_inputs.get('displayName', change.name))} **becomes public**: anyone can pull "
             "its images without logging in."
         )
+    if change.type == SCAN_TARGET:
+        lines += _scan_target_risks(change, old_inputs, new_inputs)
     for line in change.statements:
         if line.startswith("+ "):
             lines.append(f"IAM statement **granted**: {code(line[2:])}")
     if change.type == POLICY and change.kind == "removed":
-        lines.append(f"The IAM policy {name} is **deleted**: its group loses what the statements below granted.")
+        old_statements = [str(text) for text in old_inputs.get(STATEMENTS) or []]
+        subjects = {text.split()[1].lower() for text in old_statements if len(text.split()) > 1}
+        who = "the service it names" if subjects == {"service"} else "its group"
+        lines.append(f"The IAM policy {name} is **deleted**: {who} loses what the statements below granted.")
     return lines
+
+
+def _scanned(inputs: Mapping[str, Any]) -> Any:
+    registry = inputs.get("targetRegistry")
+    return registry.get("repositories") if isinstance(registry, Mapping) else None
+
+
+def _scan_target_risks(change: ResourceChange, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """Scanning that stops, and a target that scans (and claims) every repository of its compartment.
+
+    The service's grants need no line of their own: a statement granted is one already.
+    """
+    name = code(change.old_name or change.name)
+    if change.kind == "removed":
+        return [f"Vulnerability scanning **stops** for {code(_scanned(old) or [])}: the scan target {name} is deleted."]
+    if not _scanned(new) and (change.kind != "changed" or _scanned(old)):
+        return [
+            f"Scan target {code(change.name)} names **no repository: OCI scans every repository in its "
+            "compartment** and claims them all (a repository can be in one target only)."
+        ]
+    return []
 
 
 def risks(base: Mapping[str, Any] | None, head: Mapping[str, Any] | None) -> list[str]:
