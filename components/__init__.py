@@ -9,7 +9,7 @@ add the package with `pulumi package add` (see PulumiPlugin.yaml and __main__.py
 import importlib
 from typing import Any
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 _EXPORTS = {
     "ArgumentError": "_args",
