@@ -124,7 +124,9 @@ def _build() -> SimpleNamespace:
             with contextlib.suppress(OSError):  # already closed
                 sock.shutdown(socket.SHUT_RDWR)
 
-    class WatchedHTTPConnection(http.client.HTTPConnection):
+    class Watched(http.client.HTTPConnection):
+        """A connection whose socket the attempt's watchdog can shut (HTTPS adds TLS on top of it)."""
+
         def __init__(self, host: str, *, watchdog: Watchdog | None = None, **kwargs: Any) -> None:
             super().__init__(host, **kwargs)
             self.watchdog = watchdog
@@ -134,15 +136,11 @@ def _build() -> SimpleNamespace:
             if self.watchdog is not None:
                 self.watchdog.track(self.sock)
 
-    class WatchedHTTPSConnection(http.client.HTTPSConnection):
-        def __init__(self, host: str, *, watchdog: Watchdog | None = None, **kwargs: Any) -> None:
-            super().__init__(host, **kwargs)
-            self.watchdog = watchdog
+    class WatchedHTTPConnection(Watched):
+        pass
 
-        def connect(self) -> None:
-            super().connect()
-            if self.watchdog is not None:
-                self.watchdog.track(self.sock)
+    class WatchedHTTPSConnection(Watched, http.client.HTTPSConnection):
+        pass
 
     class WatchedHTTPHandler(urllib.request.HTTPHandler):
         def __init__(self, watchdog: Watchdog) -> None:
