@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -360,3 +361,17 @@ def test_a_program_using_only_the_public_api_declares_what_the_ocir_program_decl
     ocir = run_stack(stack, mocks=_mocks())
     # The ocir program also reads the user's tokens (an invoke, no resource); resources are the same.
     assert _declared(scratch) == _declared(ocir)
+
+
+def test_the_plugin_entry_point_serves_the_provider_when_run_as_a_script(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The CLI runs the package folder's __main__.py as a script (no package context); it must reach the
+    # provider's own command line, which then asks for the engine's address the CLI would pass.
+    import runpy
+
+    monkeypatch.setattr(sys, "argv", [str(PACKAGE / "__main__.py")])
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_path(str(PACKAGE / "__main__.py"), run_name="__main__")
+    assert exited.value.code == 2
+    assert "the following arguments are required: engine" in capsys.readouterr().err
