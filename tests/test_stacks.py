@@ -115,7 +115,7 @@ def test_a_production_flag_that_is_not_true_or_false_fails_naming_the_file(
     project = write_project(tmp_path / "p", fine={}, odd={"ocir:production": value})
     status, out, err = run(capsys, project, "--github-output")
     assert (status, out) == (1, "")
-    assert err == f"error: Pulumi.odd.yaml: ocir:production must be true or false, got {shown}\n"
+    assert err == f"Pulumi.odd.yaml: ocir:production must be true or false, got {shown}\n"
 
 
 def test_a_stack_file_whose_name_is_not_a_stack_name_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -124,6 +124,17 @@ def test_a_stack_file_whose_name_is_not_a_stack_name_fails(tmp_path: Path, capsy
     status, out, err = run(capsys, project, "--json")
     assert (status, out) == (1, "")
     assert "Pulumi.two words.yaml: 'two words' is not a Pulumi stack name" in err
+
+
+def test_a_stack_file_that_is_not_yaml_fails_naming_file_line_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path / "p", fine={})
+    (project / "Pulumi.broken.yaml").write_text("config:\n  ocir:production: [true\n")
+    status, out, err = run(capsys, project, "--json")
+    assert (status, out) == (1, "")
+    assert err.startswith("Pulumi.broken.yaml:3:1: ")
+    assert len(err.splitlines()) == 1
 
 
 def test_no_stack_files_gives_empty_lists(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

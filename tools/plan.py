@@ -21,8 +21,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from . import plan_diff
 from .harness import StackRun, run_stack
 from .mocks import OcirMocks
+from .plan_diff import is_cloud_resource
 from .stackfiles import PROJECT_DIR, PROJECT_NAME, StackFileError, load_stack_config, stack_names
 from .wire import UNKNOWN, is_secret, secret_paths
 
@@ -68,12 +70,6 @@ def alias_text(alias: dict[str, Any], resource: Any) -> str:
 
 def run_stack_name(resource: Any) -> str:
     return str(resource.urn.split("::")[0].rsplit(":", 1)[1])
-
-
-def is_cloud_resource(resource: Mapping[str, Any]) -> bool:
-    """What a plan counts: resources a provider creates, not components, providers or the login check."""
-    type_ = str(resource["type"])
-    return bool(resource["custom"]) and not type_.startswith(("pulumi:", "pulumi-python:dynamic"))
 
 
 def _package_version(package: str) -> str | None:
@@ -245,9 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
     if argv[:1] == ["diff"]:
-        from .plan_diff import main as diff_main
-
-        return diff_main(argv[1:])
+        return plan_diff.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m tools.plan", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "stack", nargs="?", help="stack name: reads Pulumi.<stack>.yaml (default dev, or the first stack file)"

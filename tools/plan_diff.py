@@ -29,6 +29,8 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
+from .resource_types import AUTH_TOKEN, POLICY, REPOSITORY, SCAN_TARGET
+
 STATEMENTS = "statements"
 # GitHub refuses comments over 65,536 characters; leave room for the caller's own framing.
 MAX_MARKDOWN = 60_000
@@ -230,11 +232,6 @@ def diff_plans(base: Mapping[str, Any] | None, head: Mapping[str, Any] | None) -
 
 
 # --- risks ---------------------------------------------------------------------------------------
-
-REPOSITORY = "oci:Artifacts/containerRepository:ContainerRepository"
-AUTH_TOKEN = "oci:Identity/authToken:AuthToken"
-POLICY = "oci:Identity/policy:Policy"
-SCAN_TARGET = "oci:VulnerabilityScanning/containerScanTarget:ContainerScanTarget"
 
 
 def _resources(document: Mapping[str, Any] | None) -> dict[tuple[str, str], dict[str, Any]]:

@@ -7,8 +7,9 @@
 A stack is a ``Pulumi.<stack>.yaml`` in the project directory; it is a production stack when its
 config (with Pulumi.yaml's defaults, as the CLI gives it to the program) sets ``ocir:production``
 to true. Read with tools/stackfiles.py: no Pulumi runtime, no credentials. Exit status 1, naming
-the file, when a stack name is not one Pulumi accepts or ``ocir:production`` is neither true nor
-false: a stack must never be deployed without the production approval because its flag was misread.
+the file, when a stack file is not valid YAML, a stack name is not one Pulumi accepts or
+``ocir:production`` is neither true nor false: a stack must never be deployed without the production
+approval because its flag was misread.
 """
 
 from __future__ import annotations
@@ -20,15 +21,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .stackfiles import PROJECT_DIR, load_stack_config, stack_names
+from .stackfiles import PROJECT_DIR, StackFileError, load_stack_config, stack_names
 
 PRODUCTION_KEY = "ocir:production"
 # Pulumi's stack names: letters, digits, '-', '_' and '.'.
 _STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
-
-
-class StackFileError(ValueError):
-    """A stack file the workflows cannot place: a bad stack name or production flag."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stacks = list_stacks(args.project_dir)
     except StackFileError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(error, file=sys.stderr)  # names the stack file (and, for bad YAML, the line and column)
         return 1
     if not stacks.all:
         print(f"tools.stacks: no Pulumi.<stack>.yaml in {args.project_dir}", file=sys.stderr)
