@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from tools.engine.mocks import OcirMocks
 from tools.harness import StackRun, run_program
-from tools.mocks import OcirMocks
 
 TENANCY = "ocid1.tenancy.oc1..aaaaaaaatesttenancy0000000000000000000000000000000000000"
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaatestcompartment000000000000000000000000000000"

@@ -39,8 +39,8 @@ from tests.integration.registry_server import http_status, serve_registry
 from tests.projects import DEV
 from tools import node_base
 from tools.docker_cli import docker, engine_answers
+from tools.engine.types import IMAGE
 from tools.harness import run_program
-from tools.resource_types import IMAGE
 from tools.stackfiles import PROJECT_DIR
 
 REQUIRED = os.environ.get("OCIR_REQUIRE_INTEGRATION") == "1"

@@ -37,8 +37,8 @@ from tests.integration.registry_server import free_port
 from tests.integration.test_image_pipeline import get
 from tests.projects import DEV
 from tools import node_base
+from tools.engine.types import INDEX
 from tools.harness import run_program
-from tools.resource_types import INDEX
 
 PLATFORMS = ["linux/amd64", "linux/arm64"]
 NODE_ARCH = {"linux/amd64": "x64", "linux/arm64": "arm64"}
