@@ -8,7 +8,7 @@ from pulumi_oci import identity
 from . import naming
 from ._args import ArgumentError, Problems, check_args, checks_skipped
 from .limits import check_description
-from .tokens import check_engine_rotates, check_rotation
+from .tokens import check_engine_rotates, check_rotation, rotation_trigger
 
 
 class RegistryAuthArgs(TypedDict):
@@ -36,8 +36,8 @@ class RegistryCredentialsArgs(TypedDict):
     description: NotRequired[str]
     """Auth token description (at most 400 characters); default says what the token is for."""
     rotation: NotRequired[str]
-    """Rotation label: changing it replaces the token, the new one created before the old one is deleted
-    (needs Pulumi CLI 3.208.0 or later, which honours replacement triggers); default none (never rotate)."""
+    """Rotation label: setting, changing or removing it replaces the token, the new one created before the old
+    one is deleted (needs Pulumi CLI 3.208.0 or later, which honours replacement triggers); default none."""
 
 
 def check_credentials_args(args: RegistryCredentialsArgs, problems: Problems, path: str = "") -> None:
@@ -94,7 +94,7 @@ class RegistryCredentials(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 additional_secret_outputs=["token"],
-                replacement_trigger=args.get("rotation") or None,
+                replacement_trigger=rotation_trigger(args.get("rotation")),
                 delete_before_replace=False,
             ),
         )
