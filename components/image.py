@@ -180,9 +180,22 @@ def image_index(
     registry: RegistryAuthArgs,
     opts: pulumi.ResourceOptions,
 ) -> docker_build.Index:
-    """`docker buildx imagetools create` (pulumi-docker-build's Index): push `tag` as an index over `sources`."""
+    """`docker buildx imagetools create` (pulumi-docker-build's Index): push `tag` as an index over `sources`.
+
+    Retained on delete: the Index's Delete removes its manifest by digest, and with it every tag on it
+    (pulumi-docker-build provider/internal/index.go, ManifestDelete(state.Ref)), and a new tag replaces the
+    Index. Without retainOnDelete, re-tagging an unchanged build or removing the image from the stack would
+    delete what was pushed; docker.Image (whose Delete does nothing) and a promoted RegistryImage
+    (keep_remotely) leave pushed tags in the registry, and so does this. The engine reads the flag from the
+    state, so it protects an index from the update after the first one that declares it (docs/engine-rules.md).
+    """
     return docker_build.Index(
-        name, tag=tag, sources=list(sources), push=True, registry=index_registry_args(registry), opts=opts
+        name,
+        tag=tag,
+        sources=list(sources),
+        push=True,
+        registry=index_registry_args(registry),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(retain_on_delete=True)),
     )
 
 
