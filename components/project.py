@@ -42,8 +42,9 @@ class ProjectImageArgs(TypedDict):
     """Platform to build for (or pull, when promoted), e.g. linux/arm64; default the docker host's."""
     platforms: NotRequired[list[str]]
     """Platforms to build for, e.g. [linux/amd64, linux/arm64]: `<tag>` is pushed as an image index (manifest list)
-    over one image per platform, each also tagged `<tag>-<os>-<arch>`; when promoted, the source's whole index is
-    copied. Not with `platform`. Default: one platform."""
+    over one image per platform, each also tagged `<tag>-<os>-<arch>`; when promoted, each platform's image is
+    copied by digest (`source_platform_digests`) and the index pushed over the copies. Not with `platform`.
+    Default: one platform."""
     public: NotRequired[bool]
     """Let anyone pull without logging in; default false (private)."""
     immutable: NotRequired[bool]
@@ -51,6 +52,9 @@ class ProjectImageArgs(TypedDict):
     source_reference: NotRequired[pulumi.Input[str]]
     """Copy this image by digest (`<registry>/<repository>@sha256:<digest>`, e.g. another stack's `repoDigest`)
     instead of building; the docker provider in `providers` must be able to pull it. Default: build."""
+    source_platform_digests: NotRequired[pulumi.Input[dict[str, str]]]
+    """With `source_reference` and `platforms`: per platform, the `sha256:...` of the source's image (e.g. another
+    stack's `platformDigests`). Required then; default none."""
     promoted_from: NotRequired[str]
     """Where the promoted image comes from (e.g. the source stack), recorded in the repository's
     `promoted-from` free-form tag (at most 256 characters); default none."""
@@ -74,7 +78,8 @@ class ProjectImageOutputs(TypedDict):
     indexDigest: NotRequired[pulumi.Output[str | None]]
     """For a multi-platform image, `sha256:...` of its image index (`repoDigest`'s digest)."""
     platformDigests: NotRequired[pulumi.Output[dict[str, str] | None]]
-    """For a multi-platform image that was built, per platform (`linux/arm64`) the `sha256:...` of its image."""
+    """For a multi-platform image, per platform (`linux/arm64`) the `sha256:...` of its image as pushed (built or
+    copied): a stack promoting from this one copies each by it."""
 
 
 class OcirProjectArgs(TypedDict):
@@ -135,6 +140,8 @@ def _check_image(args: OcirProjectArgs, index: int, image: ProjectImageArgs, pro
             promotion["platform"] = image.get("platform") or ""
         if "platforms" in image:
             promotion["platforms"] = image["platforms"]
+        if "source_platform_digests" in image:
+            promotion["source_platform_digests"] = image["source_platform_digests"]
         check_promotion(promotion, problems, path)
     else:
         build = {"repository_url": "", "tag": image["tag"], "registry": _NO_LOGIN, **_build_fields(image)}
@@ -198,6 +205,7 @@ def check_project_args(args: OcirProjectArgs) -> None:
 
 
 _NO_LOGIN: RegistryAuthArgs = {"server": "", "username": "", "password": ""}
+_PROMOTION_FIELDS = ("platform", "platforms", "source_platform_digests")
 _BUILD_FIELDS = ("context", "dockerfile", "build_args", "target", "platform", "platforms")
 
 
@@ -229,8 +237,8 @@ class OcirProject(pulumi.ComponentResource):
     policy_statements: pulumi.Output[list[str]]
     """The access policy's statements."""
     images: pulumi.Output[dict[str, ProjectImageOutputs]]
-    """Per image name: imageName, repoDigest, repositoryId (and sourceRepoDigest when promoted; indexDigest and,
-    when built, platformDigests for a multi-platform image)."""
+    """Per image name: imageName, repoDigest, repositoryId (and sourceRepoDigest when promoted; indexDigest and
+    platformDigests for a multi-platform image)."""
     scan_target_id: pulumi.Output[str] | None
     """OCID of the container scan target; absent unless `vulnerabilityScanning` is true and there are images."""
 
@@ -340,18 +348,16 @@ class OcirProject(pulumi.ComponentResource):
             pushing = pulumi.ResourceOptions(parent=self, depends_on=push_after)
             pushed: Image | PromotedImage
             if source is not None:
-                pushed = PromotedImage(
-                    image_name,
-                    {
-                        "repository_url": repository.repository_url,
-                        "tag": image["tag"],
-                        "registry": login,
-                        "source_reference": source,
-                        **({"platform": image["platform"]} if image.get("platform") else {}),  # type: ignore[typeddict-item]
-                        **({"platforms": image["platforms"]} if image.get("platforms") else {}),  # type: ignore[typeddict-item]
-                    },
-                    pushing,
-                )
+                promotion: PromotedImageArgs = {
+                    "repository_url": repository.repository_url,
+                    "tag": image["tag"],
+                    "registry": login,
+                    "source_reference": source,
+                }
+                for field in _PROMOTION_FIELDS:
+                    if image.get(field):
+                        promotion[field] = image[field]  # type: ignore[literal-required]
+                pushed = PromotedImage(image_name, promotion, pushing)
             else:
                 build = {"context": DEFAULT_CONTEXT, **_build_fields(image)}
                 pushed = Image(
@@ -369,8 +375,7 @@ class OcirProject(pulumi.ComponentResource):
             if image.get("platforms"):
                 # Only for multi-platform images: a single-platform image's output stays as it was.
                 outputs[image["name"]]["indexDigest"] = pushed.index_digest
-                if isinstance(pushed, Image):
-                    outputs[image["name"]]["platformDigests"] = pushed.platform_digests
+                outputs[image["name"]]["platformDigests"] = pushed.platform_digests
 
         scanning = None
         if args.get("vulnerability_scanning") and images:
