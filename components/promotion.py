@@ -19,43 +19,16 @@ The source is read through the component's docker-build provider (`providers`), 
 a single-platform image is through its docker provider.
 """
 
-from typing import NotRequired, TypedDict
-
 import pulumi
 import pulumi_docker as docker
 
 from . import naming
-from ._args import Problems, check_args
-from .credentials import RegistryAuthArgs
-from .image import check_platform, check_platform_list, digest_of, image_index, repo_digest_of, tagged
+from ._args import check_args
+from .image import digest_of, image_index, repo_digest_of, tagged
 
-
-class PromotedImageArgs(TypedDict):
-    repository_url: pulumi.Input[str]
-    """`<registry>/<namespace>/<repository>` to push to: a Repository's `repositoryUrl`."""
-    tag: str
-    """Image tag to push."""
-    registry: RegistryAuthArgs
-    """Docker login for the push (RegistryCredentials' server, username and password)."""
-    source_reference: pulumi.Input[str]
-    """The image to copy, by digest: `<registry>/<repository>@sha256:<digest>` (a source stack's `repoDigest`)."""
-    platform: NotRequired[str]
-    """Platform to pull, e.g. linux/amd64; default the docker host's."""
-    platforms: NotRequired[list[str]]
-    """The source is a multi-platform image index with these platforms: copy the whole index (every platform,
-    same digests) instead of pulling one platform; not with `platform`. Default: a single-platform source."""
-
-
-def check_promotion(args: PromotedImageArgs, problems: Problems, path: str = "") -> None:
-    problems.check(f"{path}tag", args["tag"], naming.check_tag)
-    if args.get("platform"):
-        problems.check(f"{path}platform", args.get("platform"), check_platform)
-    if "platforms" in args:
-        check_platform_list(
-            args.get("platforms"), args.get("platform"), args["tag"], problems, path, platform_tags=False
-        )
-    if isinstance(args["source_reference"], str):
-        problems.check(f"{path}source_reference", args["source_reference"], naming.check_digest_reference)
+# The arguments and their rules, without the provider SDKs (importable from here as before).
+from .promotion_args import PromotedImageArgs as PromotedImageArgs
+from .promotion_args import check_promotion as check_promotion
 
 
 def _checked_reference(reference: str) -> str:
