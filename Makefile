@@ -3,15 +3,19 @@
 #   make test   set up the venv and run lint, type checks and all tests (the integration tests
 #               run when DOCKER_HOST names an engine that answers, see `make engine`; they skip,
 #               saying why, otherwise)
+# and, before `pulumi preview --policy-pack policy`:
+#   make policy-venv   the policy pack's own virtualenv, policy/venv, from policy/requirements.txt alone
 PYTHON ?= python3
 VENV ?= venv
+# The policy pack's virtualenv: PulumiPolicy.yaml names it (virtualenv: venv, relative to policy/).
+POLICY_VENV ?= policy/venv
 STACK ?=
 BIN := $(VENV)/bin
 # The private Docker engine of `make engine` (tools/local-dockerd.sh); needs root.
 ENGINE_DIR ?= /tmp/ocir-engine
 ENGINE_HOST := unix://$(ENGINE_DIR)/docker.sock
 
-.PHONY: plan test lint typecheck unit policy bench clean engine engine-stop integration bench-image
+.PHONY: plan test lint typecheck unit policy policy-venv bench clean engine engine-stop integration bench-image
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +48,17 @@ test: lint typecheck unit
 policy: $(VENV)/.dev
 	$(BIN)/python -m tools.policy_check
 
+# The CLI runs a local pack with the virtualenv PulumiPolicy.yaml names but does not create it (only
+# `pulumi install` in policy/ would). Made afresh from policy/requirements.txt alone whenever that file
+# changes, so the pack runs with exactly what it declares (tests/integration/test_policy_pack.py).
+policy-venv: $(POLICY_VENV)/.installed
+
+$(POLICY_VENV)/.installed: policy/requirements.txt
+	rm -rf $(POLICY_VENV)
+	$(PYTHON) -m venv $(POLICY_VENV)
+	$(POLICY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r policy/requirements.txt
+	touch $@
+
 bench: $(VENV)/.runtime
 	$(BIN)/python benchmarks/eval_vs_import.py
 
@@ -66,4 +81,4 @@ bench-image: $(VENV)/.dev engine
 	DOCKER_HOST=$(ENGINE_HOST) $(BIN)/python benchmarks/image_build.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(POLICY_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

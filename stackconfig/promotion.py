@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 
 from components import naming
-from components.project import OcirProjectArgs
+from components.project_args import OcirProjectArgs
 
 from .keys import full
 from .settings import Settings

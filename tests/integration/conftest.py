@@ -6,7 +6,9 @@ out). They need:
 - a Docker engine at ``DOCKER_HOST``: ``make engine`` starts a private one (tools/local-dockerd.sh)
   and prints the ``export DOCKER_HOST=...`` line; the machine's default engine is never used;
 - ``debootstrap`` and root, the first time, to build the Node.js base (tools/node_base.py, cached);
-- Debian's ``docker-registry`` for the registry.
+- Debian's ``docker-registry`` for the registry;
+- for the policy pack's test (test_policy_pack.py), no engine: ``make`` and pip's index (PyPI), to make
+  the pack's virtualenv from policy/requirements.txt.
 
 Where one is missing the tests skip and say which; with ``OCIR_REQUIRE_INTEGRATION=1`` (set by
 .ci/run) they fail instead, so CI cannot pass without running them.
