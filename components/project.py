@@ -217,6 +217,7 @@ class OcirProject(pulumi.ComponentResource):
                     "prefix": prefix,
                     "repository_names": [naming.repository_name(prefix, image["name"]) for image in images],
                     "freeform_tags": tags,
+                    "protect": protect,
                 },
                 pulumi.ResourceOptions(parent=self, depends_on=repositories),
             )

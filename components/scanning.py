@@ -56,7 +56,7 @@ class ImageScanning(pulumi.ComponentResource):
             description=f"Vulnerability scanning of project {prefix}: the scanning service reads its repositories",
             statements=statements,
             freeform_tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, protect=bool(args.get("protect"))),
         )
         recipe = vulnerabilityscanning.ContainerScanRecipe(
             f"{name}-recipe",

@@ -19,6 +19,9 @@ class ImageScanningArgs(TypedDict):
     repository in the compartment. A repository can be in one scan target only."""
     freeform_tags: NotRequired[dict[str, str]]
     """Free-form tags for the recipe, the target and the policy; default none."""
+    protect: NotRequired[bool]
+    """Protect the scanning service's policy (a destroy or a rename stops there until it is unprotected), as a
+    production project's access policy is; default false."""
 
 
 def check_scanning_args(args: ImageScanningArgs, problems: Problems, path: str = "") -> None:

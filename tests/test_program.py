@@ -96,7 +96,10 @@ def check_scanning_contract(run: StackRun, config: dict[str, Any]) -> None:
     }
     # The target waits for the recipe, the service's grant and every repository it names.
     assert {recipe.urn, policy.urn, *(r.urn for r in run.of_type(REPOSITORY))} <= set(target.dependencies)
-    assert not any(r.protect for r in (policy, recipe, target))
+    # In production the service's policy is protected like the access policy; the recipe and target are not.
+    production = config.get("ocir:production") in (True, "true")
+    assert bool(policy.protect) is production
+    assert not any(r.protect for r in (recipe, target))
     assert run.outputs["scanTargetId"].value.startswith("ocid1.")
 
 

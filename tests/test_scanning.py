@@ -249,10 +249,17 @@ def test_turning_scanning_off_removes_only_the_scanning_resources_and_says_scann
     assert {(c.kind, c.type) for c in changes} == {("removed", type_) for type_ in SCANNING_TYPES}
     found = risks(on, off)
     assert found == [
+        # Production protects the scanning service's policy like its access policy: turning scanning off there
+        # means unprotecting it first.
+        "**`oci:Identity/policy:Policy` `p-test-scanning-policy` is protected: `pulumi up` will stop** rather than "
+        "delete it. If this is a rename, add an alias so it keeps its identity; to really delete it, `pulumi state "
+        "unprotect` it first (docs/production.md).",
         "The IAM policy `p-test-scanning-policy` is **deleted**: the service it names loses what the statements "
         "below granted.",
         'Vulnerability scanning **stops** for `["p-test-api"]`: the scan target `p-test-scanning-target` is deleted.',
     ]
+    # Outside production nothing stops it.
+    assert not any("is protected" in line for line in risks(document(vulnerabilityScanning=True), document()))
 
 
 def test_a_target_that_would_scan_every_repository_is_a_risk_line() -> None:
