@@ -197,11 +197,15 @@ def test_an_unchanged_stack_has_no_risks_and_no_heading() -> None:
 def test_a_prefix_change_in_production_names_the_protected_resources_the_update_stops_on() -> None:
     found = _risks(document(production=True), document(production=True, prefix="p-new"))
     protected = [line for line in found if "is protected: `pulumi up` will stop**" in line]
-    assert {line.split("`")[3] for line in protected} == {"p-test-access-policy", "p-test-api-repository"}
+    assert {line.split("`")[3] for line in protected} == {
+        "p-test-access-policy",
+        "p-test-scanning-policy",
+        "p-test-api-repository",
+    }
     assert "Repository `p-test-api` leaves the stack but is **retained in OCI with its images**" in "\n".join(found)
     assert any("The **auth token is replaced**" in line for line in found)
     assert any(line.startswith("IAM statement **granted**: `allow group test-devs") for line in found)
-    assert len(found) == 5  # two protected, the retained repository, the token, the new statement
+    assert len(found) == 6  # three protected, the retained repository, the token, the new statement
     markdown = render_markdown(document(production=True), document(production=True, prefix="p-new"))
     assert markdown.index("#### Risks") < markdown.index("####", markdown.index("#### Risks") + 5)
     assert "(replaces `p-test-access-policy`)" in markdown
@@ -268,3 +272,96 @@ def test_the_plan_shows_the_default_providers_and_their_region() -> None:
     assert providers["pulumi:providers:oci"]["version"] == "5.5.0"
     unset = {p["type"]: p for p in document()["providers"]}
     assert unset["pulumi:providers:oci"]["config"]["region"].startswith("(from the OCI config file")
+
+
+# --- replacements that keep the URN: the engine's trigger rule and the providers' replace-forcing inputs ------
+
+OTHER_USER = "ocid1.user.oc1..aaaaaaaaanotherpushuser0000000000000000000000000000000000000"
+OTHER_TENANCY = "ocid1.tenancy.oc1..aaaaaaaaanothertenancy0000000000000000000000000000000000"
+
+
+def _change(base: dict[str, Any], head: dict[str, Any], type_: str) -> Any:
+    (change,) = [c for c in diff_plans(base, head) if c.type == type_]
+    return change
+
+
+def test_a_new_push_user_replaces_the_auth_token() -> None:
+    base, head = document(), document(userOcid=OTHER_USER)
+    change = _change(base, head, "oci:Identity/authToken:AuthToken")
+    assert change.kind == "replaced"
+    assert change.old_name is None  # the same URN
+    assert change.reasons[0].startswith("userId changed and the provider replaces on it (oracle/terraform-provider-oci")
+    assert any(line.startswith("The **auth token is replaced**") for line in _risks(base, head))
+    markdown = render_markdown(base, head)
+    assert "1 to replace" in markdown
+    assert "Replaced because `userId changed and the provider replaces on it" in markdown
+
+
+def test_a_new_tenancy_replaces_the_protected_production_policies_and_the_update_stops() -> None:
+    base, head = document(production=True), document(production=True, tenancyOcid=OTHER_TENANCY)
+    found = _risks(base, head)
+    stopped = [line for line in found if "is protected: `pulumi up` will stop** rather than replace it" in line]
+    assert {line.split("`")[3] for line in stopped} == {"p-test-access-policy", "p-test-scanning-policy"}
+    assert all("compartmentId changed and the provider replaces on it" in line for line in stopped)
+
+
+def test_a_new_tenancy_outside_production_replaces_the_policy_creating_the_new_one_first() -> None:
+    found = _risks(document(), document(tenancyOcid=OTHER_TENANCY))
+    assert any(
+        line.startswith("The IAM policy `p-test-access-policy` is **replaced** (compartmentId") for line in found
+    )
+
+
+def test_upgrading_from_a_plan_without_a_token_trigger_replaces_nothing() -> None:
+    head = document()
+    base = json.loads(json.dumps(head))
+    (token,) = [r for r in base["resources"] if r["type"] == "oci:Identity/authToken:AuthToken"]
+    del token["options"]["replacementTrigger"]  # what the previous version's plan shows: no trigger at all
+    assert [c for c in diff_plans(base, head) if c.kind == "replaced"] == []
+    # ... and from there the first label replaces the token.
+    rotated = _change(head, document(tokenRotation="2026-12"), "oci:Identity/authToken:AuthToken")
+    assert rotated.kind == "replaced"
+    assert rotated.reasons[0] == "its replacement trigger changed ('' → '2026-12')"
+
+
+def test_removing_the_rotation_label_replaces_the_token() -> None:
+    change = _change(document(tokenRotation="2026-12"), document(), "oci:Identity/authToken:AuthToken")
+    assert (change.kind, change.reasons[0]) == ("replaced", "its replacement trigger changed ('2026-12' → '')")
+
+
+MULTI_IMAGE = {"name": "api", "tag": "1.0", "platforms": ["linux/amd64", "linux/arm64"]}
+
+
+def test_a_new_index_tag_replaces_the_index_and_keeps_the_old_manifest() -> None:
+    base, head = document(images=[MULTI_IMAGE]), document(images=[{**MULTI_IMAGE, "tag": "1.1"}])
+    change = _change(base, head, "docker-build:index:Index")
+    assert change.kind == "replaced"
+    assert change.reasons[0].startswith("tag changed and the provider replaces on it (pulumi/pulumi-docker-build")
+    assert change.removes is None  # retained on delete
+    assert not any("docker-build:index:Index" in line for line in _risks(base, head))
+
+
+def test_a_new_index_tag_from_a_state_without_retain_on_delete_deletes_the_manifest() -> None:
+    base, head = document(images=[MULTI_IMAGE]), document(images=[{**MULTI_IMAGE, "tag": "1.1"}])
+    (index,) = [r for r in base["resources"] if r["type"] == "docker-build:index:Index"]
+    del index["options"]["retainOnDelete"]  # the plan of the previous version
+    (line,) = [line for line in _risks(base, head) if "docker-build:index:Index" in line]
+    assert "is replaced, and its Delete **removes the pushed index manifest" in line
+    assert "deploy this version once without changing tags" in line
+
+
+def test_a_new_region_replaces_the_index_on_its_registry_address() -> None:
+    base, head = document(images=[MULTI_IMAGE]), document(images=[MULTI_IMAGE], region="iad")
+    change = _change(base, head, "docker-build:index:Index")
+    assert change.kind == "replaced"
+    assert any(reason.startswith("registry.address changed") for reason in change.reasons)
+
+
+def test_the_text_plan_marks_the_inputs_that_replace() -> None:
+    run = run_program(valid_config(images=[MULTI_IMAGE]), mocks=OcirMocks(plan=True), preview=True)
+    text = plan.render_text(plan.plan_document(run))
+    assert "userId (replaces): " in text
+    assert "compartmentId (replaces): " in text
+    assert "tag (replaces): " in text
+    assert "address (replaces): fra.ocir.io" in text
+    assert "description (replaces)" not in text

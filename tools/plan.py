@@ -23,6 +23,7 @@ from typing import Any
 
 from . import plan_diff
 from .engine.mocks import OcirMocks
+from .engine.rules import rules_for
 from .engine.wire import UNKNOWN, is_secret, secret_paths
 from .harness import StackRun, run_stack
 from .plan_diff import is_cloud_resource
@@ -138,6 +139,7 @@ def plan_document(run: StackRun, config: Mapping[str, Any] | None = None) -> dic
             options["import"] = resource.import_id
         if resource.aliases:
             options["aliases"] = [alias_text(alias, resource) for alias in resource.aliases]
+        rules = rules_for(resource.type)
         resources.append(
             {
                 "type": resource.type,
@@ -154,6 +156,10 @@ def plan_document(run: StackRun, config: Mapping[str, Any] | None = None) -> dic
                 "secretInputs": secret_paths(resource.inputs),
                 "dependsOn": sorted(names.get(urn, urn) for urn in resource.dependencies),
                 "options": options,
+                # The inputs whose change makes the provider replace the resource (tools/engine/rules.py).
+                "replaceOn": [
+                    path for path in (rules.replace_paths() if rules else ()) if _has_path(resource.inputs, path)
+                ],
             }
         )
     outputs = {}
@@ -171,11 +177,38 @@ def plan_document(run: StackRun, config: Mapping[str, Any] | None = None) -> dic
     }
 
 
+def _has_path(inputs: Mapping[str, Any], path: str) -> bool:
+    node: Any = inputs
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+REPLACES = " (replaces)"
+"""Marks an input whose change makes the provider replace the resource, in the text plan."""
+
+
+def _marked(inputs: Mapping[str, Any], paths: list[str]) -> dict[str, Any]:
+    """``inputs`` with each replace-forcing input's key marked ``(replaces)``."""
+    marked: dict[str, Any] = {}
+    for key, value in inputs.items():
+        nested = [path.partition(".")[2] for path in paths if path.startswith(f"{key}.")]
+        if key in paths:
+            marked[f"{key}{REPLACES}"] = value
+        elif nested and isinstance(value, Mapping):
+            marked[key] = _marked(value, nested)
+        else:
+            marked[key] = value
+    return marked
+
+
 def _scalar(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return value
+        return value or '""'
     return json.dumps(value)
 
 
@@ -219,7 +252,7 @@ def render_text(document: dict[str, Any]) -> str:
     for resource in document["resources"]:
         pad = "  " * (resource["depth"] + 1)
         out.append(f"{pad}+ {resource['type']}  {resource['name']}")
-        details = dict(resource["inputs"])
+        details = _marked(resource["inputs"], resource.get("replaceOn", []))
         if resource["dependsOn"]:
             details["(depends on)"] = resource["dependsOn"]
         for option, value in resource["options"].items():

@@ -29,7 +29,8 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
-from .engine.types import AUTH_TOKEN, POLICY, REPOSITORY, SCAN_TARGET
+from .engine.steps import Resource, flatten, step
+from .engine.types import AUTH_TOKEN, INDEX, POLICY, REGISTRY_IMAGE, REPOSITORY, SCAN_TARGET
 
 STATEMENTS = "statements"
 # GitHub refuses comments over 65,536 characters; leave room for the caller's own framing.
@@ -84,22 +85,6 @@ def block(lines: Iterable[str], language: str = "") -> list[str]:
 # --- comparing -------------------------------------------------------------------------------
 
 
-def flatten(value: Any, path: str = "") -> dict[str, Any]:
-    """Dotted paths to scalar values (lists by index); an empty dict or list is one value."""
-    if isinstance(value, dict) and value:
-        items: Iterable[tuple[str, Any]] = (
-            (f"{path}.{key}" if path else str(key), item) for key, item in value.items()
-        )
-    elif isinstance(value, list) and value:
-        items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
-    else:
-        return {path: value}
-    flat: dict[str, Any] = {}
-    for sub_path, item in items:
-        flat.update(flatten(item, sub_path))
-    return flat
-
-
 def statement_lines(before: list[Any], after: list[Any]) -> list[str]:
     """``- `` removed, ``+ `` added and ``  `` unchanged statements, in order."""
     old = [str(item) for item in before]
@@ -142,6 +127,14 @@ class ResourceChange:
     values: list[tuple[str, Any, Any]] = field(default_factory=list)
     cloud: bool = True
     """A resource a provider creates (what the counts count), not a component, provider or check."""
+    reasons: list[str] = field(default_factory=list)
+    """Why the engine replaces it (tools/engine/steps.py)."""
+    may_replace: list[str] = field(default_factory=list)
+    """Replace-forcing inputs known only after apply: replaced if they differ."""
+    stops: str | None = None
+    """Why `pulumi up` stops here (protection)."""
+    removes: str | None = None
+    """What the provider's Delete removes in this change (a removal, or the old resource of a replacement)."""
 
     @property
     def statement_counts(self) -> tuple[int, int]:
@@ -177,25 +170,44 @@ def _compare(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> Re
         for key in sorted(set(before) | set(after))
         if before.get(key) != after.get(key) and not (old is None and not after.get(key))
     ]
+    reasons: list[str] = []
+    may_replace: list[str] = []
+    stops = removes = None
     if old is None:
         kind = "added"
     elif new is None:
         kind = "removed"
         values = []  # a removed resource is listed; its statements say what access goes away
+        gone = step(Resource.of_plan(old), None)
+        stops, removes = gone.stops, gone.removes
     elif old["urn"] != new["urn"]:
+        # A new URN with no alias: the engine creates the new resource and deletes the old one.
         kind = "replaced"
+        reasons = ["its URN changes (a new name or parent) and no alias keeps the old one"]
+        gone = step(Resource.of_plan(old), None)
+        stops, removes = gone.stops, gone.removes
     else:
-        kind = "changed"
-        if not values and all(line.startswith("  ") for line in statements):
+        # The same URN: replaced when the engine's trigger rule or the provider's replace-forcing inputs say so.
+        engine = step(Resource.of_plan(old), Resource.of_plan(new))
+        kind = "replaced" if engine.replaces else "changed"
+        reasons, may_replace = list(engine.reasons), list(engine.may_replace)
+        stops, removes = engine.stops, engine.removes
+        if kind == "changed" and not values and all(line.startswith("  ") for line in statements):
             return None
     return ResourceChange(
         kind=kind,
         type=str(current["type"]),
         name=str(current["name"]),
-        old_name=str(old["name"]) if kind == "replaced" and old is not None else None,
+        old_name=str(old["name"])
+        if kind == "replaced" and old is not None and old["name"] != current["name"]
+        else None,
         statements=statements,
         values=values,
         cloud=is_cloud_resource(current),
+        reasons=reasons,
+        may_replace=may_replace,
+        stops=stops,
+        removes=removes,
     )
 
 
@@ -238,16 +250,21 @@ def _resources(document: Mapping[str, Any] | None) -> dict[tuple[str, str], dict
     return {(r["type"], r["name"]): r for r in (document or {}).get("resources", [])}
 
 
+PUSHED_IMAGES = (INDEX, REGISTRY_IMAGE)
+"""Types whose Delete can remove pushed images from a registry (tools/engine/rules.py): a risk when it runs."""
+
+
 def _risk_lines(change: ResourceChange, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> list[str]:
     lines: list[str] = []
     name = code(change.old_name or change.name)
     gone = change.kind in ("removed", "replaced")
     old_options = (old or {}).get("options") or {}
     old_inputs, new_inputs = (old or {}).get("inputs") or {}, (new or {}).get("inputs") or {}
-    if gone and old_options.get("protect"):
+    if change.stops:
         verb = "replace" if change.kind == "replaced" else "delete"
+        why = f" ({'; '.join(change.reasons)})" if change.kind == "replaced" and change.reasons else ""
         lines.append(
-            f"**{code(change.type)} {name} is protected: `pulumi up` will stop** rather than {verb} it. "
+            f"**{code(change.type)} {name} is protected: `pulumi up` will stop** rather than {verb} it{why}. "
             "If this is a rename, add an alias so it keeps its identity; to really "
             f"{verb} it, `pulumi state unprotect` it first (docs/production.md)."
         )
@@ -262,18 +279,32 @@ def _risk_lines(change: ResourceChange, old: Mapping[str, Any] | None, new: Mapp
             what = "replaced: the old one is deleted" if change.kind == "replaced" else "deleted"
             lines.append(f"Repository {repository} is **{what} with every image in it**.")
     if change.type == AUTH_TOKEN:
-        trigger_changed = (
-            (old_options.get("replacementTrigger") != ((new or {}).get("options") or {}).get("replacementTrigger"))
-            and old is not None
-            and new is not None
-        )
-        if change.kind == "replaced" or trigger_changed:
+        if change.kind == "replaced":
             lines.append(
                 "The **auth token is replaced**: everything that logs in with `authToken` (CI secrets, docker "
                 "configs, pull secrets) must read the new one after `pulumi up`."
             )
         elif change.kind == "removed":
             lines.append("The **auth token is deleted**: logins with it stop working.")
+    if change.type == POLICY and change.kind == "replaced" and change.old_name is None and not change.stops:
+        lines.append(
+            f"The IAM policy {name} is **replaced** ({'; '.join(change.reasons)}): the new one is created before the "
+            "old one is deleted."
+        )
+    if gone and change.removes and change.type in PUSHED_IMAGES:
+        what = "replaced" if change.kind == "replaced" else "deleted"
+        line = f"{code(change.type)} {name} is {what}, and its Delete **removes {change.removes}**."
+        if change.type == INDEX:
+            line += (
+                " The state has no retainOnDelete for it yet (the engine reads the flag from the state): deploy "
+                "this version once without changing tags or removing images, then make that change."
+            )
+        lines.append(line)
+    for path in change.may_replace:
+        lines.append(
+            f"{code(change.type)} {code(change.name)} is **replaced if** {code(path)} differs: its value is known only "
+            "after apply, and the provider replaces on it."
+        )
     if change.type == REPOSITORY and new_inputs.get("isPublic") is True and old_inputs.get("isPublic") is not True:
         lines.append(
             f"Repository {code(new_inputs.get('displayName', change.name))} **becomes public**: anyone can pull "
@@ -375,6 +406,8 @@ def render_markdown(base: Mapping[str, Any] | None, head: Mapping[str, Any] | No
         else:
             heading += f" ({change.kind})"
         out += ["", f"#### {heading}"]
+        if change.kind == "replaced" and change.reasons:
+            out += ["", "Replaced because " + "; ".join(code(reason) for reason in change.reasons) + "."]
         if change.statements:
             out += ["", "IAM statements:", ""]
             out += block(change.statements, "diff")
