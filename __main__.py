@@ -19,8 +19,9 @@ from stackconfig.promotion import promotion_options  # noqa: E402
 try:
     settings = parse_settings(read_pulumi_config(), project_dir=PROJECT_DIR)
 except ConfigError as error:
-    # RunError ends the program with just this message (each line starts with the bad key), no
-    # traceback; nothing has been declared yet.
+    # RunError: the language host logs this message as an error, without a traceback, and exits 1; the
+    # engine then adds "an unhandled error occurred: program exited with non-zero exit code: 1"
+    # (docs/engine-rules.md). Each line of the message starts with the bad key; nothing has been declared yet.
     raise pulumi.RunError(str(error)) from error
 # Lookups that can still refuse the stack (token slots, repositories to adopt), before any declaration.
 preflight(settings)

@@ -43,7 +43,7 @@ def _checked_reference(reference: str) -> str:
     try:
         return naming.check_digest_reference(reference)
     except ValueError as error:
-        # Raised while outputs resolve: RunError is what the engine reports as one line, no traceback.
+        # Raised while outputs resolve: a RunError's message is logged as an error without a traceback.
         raise pulumi.RunError(f"PromotedImageArgs.source_reference: {error}") from None
 
 

@@ -127,7 +127,7 @@ class Repository(pulumi.ComponentResource):
                         immutable=immutable,
                     )
                 except ValueError as error:
-                    # Raised while outputs resolve: RunError is reported as one line, no traceback.
+                    # Raised while outputs resolve: a RunError's message is logged without a traceback.
                     raise pulumi.RunError(f"{label}: {error}") from None
 
             adopted = pulumi.Output.all(found, compartment).apply(adopt)

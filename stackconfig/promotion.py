@@ -1,7 +1,8 @@
 """ocir:promoteFrom: the source stack's pushed digests, read from its `images` output.
 
 The check runs while the StackReference's outputs resolve, after the program has run: it raises
-RunError, which the Pulumi engine reports as one line (no traceback), naming the key.
+RunError naming the key, whose message the language host logs as an error without a traceback
+(docs/engine-rules.md).
 """
 
 import functools
