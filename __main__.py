@@ -11,7 +11,7 @@ PROJECT_DIR = Path(__file__).resolve().parent
 if str(PROJECT_DIR) not in sys.path:
     sys.path.insert(0, str(PROJECT_DIR))
 
-from components import OcirProject, already_checked  # noqa: E402
+from components import OcirProject, already_checked, config_keys  # noqa: E402
 from stackconfig import ConfigError, parse_settings, program_tags, read_pulumi_config  # noqa: E402
 from stackconfig.preflight import preflight  # noqa: E402
 from stackconfig.promotion import promotion_options  # noqa: E402
@@ -28,8 +28,9 @@ preflight(settings)
 
 args = settings.project_args(freeform_tags=program_tags(pulumi.get_project(), pulumi.get_stack()))
 opts = promotion_options(settings, args)
-# parse_settings ran OcirProject's argument checks (naming config keys): they do not run again.
-with already_checked():
+# parse_settings ran OcirProject's argument checks (naming config keys): they do not run again. What the
+# components find later (while outputs resolve) names the config keys too.
+with already_checked(), config_keys(settings.key_of):
     project = OcirProject(settings.prefix, args, opts)
 
 pulumi.export("registryServer", project.registry_server)

@@ -16,6 +16,7 @@ __version__ = "0.3.0"
 _EXPORTS = {
     "ArgumentError": "_args",
     "already_checked": "_args",
+    "config_keys": "_args",
     "OcirProject": "project",
     "OcirProjectArgs": "project_args",
     "ProjectImageArgs": "project_args",
@@ -33,9 +34,8 @@ _EXPORTS = {
     "PromotedImageArgs": "promotion_args",
     "ImageScanning": "scanning",
     "ImageScanningArgs": "scanning_args",
-    "RegistryLoginCheck": "registry_login",
-    "RegistryLoginCheckArgs": "registry_login",
     "RegistryLoginError": "registry_login",
+    "accepted_password": "registry_login",
 }
 
 __all__ = sorted(_EXPORTS)

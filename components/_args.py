@@ -9,10 +9,16 @@ with ``already_checked``.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
+
+import pulumi
+
+T = TypeVar("T")
 
 _CHECKED: ContextVar[bool] = ContextVar("ocir_args_checked", default=False)
 _ARGUMENT: ContextVar[str | None] = ContextVar("ocir_argument", default=None)
+_OWNER: ContextVar[str | None] = ContextVar("ocir_owner", default=None)
+_KEYS: ContextVar[Callable[[str], str] | None] = ContextVar("ocir_keys", default=None)
 
 
 class ArgumentError(ValueError):
@@ -89,3 +95,54 @@ def named_as(argument: str) -> Iterator[None]:
 def argument_name(own: str) -> str:
     """The argument to name in an error found while outputs resolve: the caller's (named_as) or ``own``."""
     return _ARGUMENT.get() or own
+
+
+def label(args_type: str, field: str) -> str:
+    """How an error names an argument ``field`` of ``args_type``: ``RegistryCredentialsArgs.user_domain``, or the
+    argument of the component that declared this one (``OcirProjectArgs.user_domain``, see ``owned_by``), or the
+    program's config key for it (``ocir:userDomain``, see ``config_keys``). Errors raised while outputs resolve
+    see the labels in force when the component was declared (an Output's callbacks keep their context)."""
+    keys = _KEYS.get()
+    if keys is not None:
+        return keys(field)
+    return f"{_OWNER.get() or args_type}.{field}"
+
+
+@contextmanager
+def owned_by(args_type: str) -> Iterator[None]:
+    """Components declared inside name their arguments as ``args_type``'s (OcirProject's children: their
+    arguments are OcirProject's of the same name)."""
+    token = _OWNER.set(_OWNER.get() or args_type)
+    try:
+        yield
+    finally:
+        _OWNER.reset(token)
+
+
+@contextmanager
+def config_keys(key_of: Callable[[str], str]) -> Iterator[None]:
+    """Errors name the program's config key ``key_of(field)`` for an OcirProjectArgs field (the program's config
+    layer sets this; the package itself knows no config keys)."""
+    token = _KEYS.set(key_of)
+    try:
+        yield
+    finally:
+        _KEYS.reset(token)
+
+
+def checked(
+    value: pulumi.Input[T], args_type: str, field: str, check: Callable[..., Any], *extra: Any
+) -> pulumi.Output[T]:
+    """``value`` as an Output that, once it resolves, has passed ``check(value, *extra)`` or failed the update
+    with a RunError naming the argument (``<args type>.<field>: <rule>``, one line). For arguments that may come
+    from another resource or be secret: a plain value was checked when declared, an Output is checked here."""
+    name = label(args_type, field)
+
+    def run(resolved: T) -> T:
+        try:
+            check(resolved, *extra)
+        except ValueError as error:
+            raise pulumi.RunError(f"{name}: {error}") from None
+        return resolved
+
+    return pulumi.Output.from_input(value).apply(run)

@@ -9,8 +9,9 @@ from typing import NotRequired, TypedDict
 import pulumi
 
 from . import naming
-from ._args import Problems
+from ._args import Problems, label
 from .limits import check_description
+from .registry_login import check_timeout_seconds
 from .tokens import check_rotation
 
 
@@ -41,6 +42,9 @@ class RegistryCredentialsArgs(TypedDict):
     rotation: NotRequired[str]
     """Rotation label: setting, changing or removing it replaces the token, the new one created before the old
     one is deleted (needs Pulumi CLI 3.208.0 or later, which honours replacement triggers); default none."""
+    login_timeout_seconds: NotRequired[int]
+    """How long `pulumi up` waits, while the token is new, for the registry to accept it before `password`
+    resolves (so every push given it waits too); 0 never waits. Default 120."""
 
 
 def check_credentials_args(args: RegistryCredentialsArgs, problems: Problems, path: str = "") -> None:
@@ -49,10 +53,14 @@ def check_credentials_args(args: RegistryCredentialsArgs, problems: Problems, pa
     if isinstance(user_ocid, str):
         problems.check(f"{path}user_ocid", user_ocid, naming.check_ocid, "user")
     if isinstance(user_name, str) and user_name:
-        problems.check(f"{path}user_name", user_name, naming.check_user_name)
+        problems.check(
+            f"{path}user_name", user_name, naming.check_user_name, label("RegistryCredentialsArgs", "user_domain")
+        )
     if args.get("user_domain"):
         problems.check(f"{path}user_domain", args.get("user_domain"), naming.check_user_domain)
     if args.get("rotation"):
         problems.check(f"{path}rotation", args.get("rotation"), check_rotation)
     if "description" in args:
         problems.check(f"{path}description", args["description"], check_description)
+    if "login_timeout_seconds" in args:
+        problems.check(f"{path}login_timeout_seconds", args["login_timeout_seconds"], check_timeout_seconds)

@@ -85,11 +85,12 @@ def check_namespace(namespace: str) -> str:
     return namespace
 
 
-def check_user_name(user_name: str) -> str:
+def check_user_name(user_name: str, domain_argument: str = "user_domain") -> str:
+    """``domain_argument``: where a federation or identity-domain segment goes instead (the caller names it)."""
     if not USER_NAME.match(user_name):
         raise ValueError(
             "must be the user's login name (letters, digits and . _ @ + -, no '/' or ':'; put "
-            f"a federation or identity-domain segment in ocir:userDomain); got {user_name!r}"
+            f"a federation or identity-domain segment in {domain_argument}); got {user_name!r}"
         )
     return user_name
 

@@ -10,7 +10,7 @@ import pulumi
 from pulumi_oci import objectstorage
 
 from . import naming
-from ._args import ArgumentError, checks_skipped, named_as, trusted
+from ._args import ArgumentError, checks_skipped, named_as, owned_by, trusted
 from .access_policy import RepositoryAccessPolicy
 from .credentials import RegistryCredentials, check_engine
 from .credentials_args import RegistryAuthArgs
@@ -22,7 +22,7 @@ from .project_args import ProjectImageArgs as ProjectImageArgs
 from .project_args import build_fields, region_key
 from .project_args import check_project_args as check_project_args
 from .promotion import PromotedImage, PromotedImageArgs
-from .registry_login import DEFAULT_TIMEOUT_SECONDS, RegistryLoginCheck, RegistryLoginCheckArgs
+from .registry_login import DEFAULT_TIMEOUT_SECONDS
 from .repository import Repository, RepositoryArgs
 from .scanning import ImageScanning
 from .tokens import token_description
@@ -77,7 +77,7 @@ class OcirProject(pulumi.ComponentResource):
         check_engine("OcirProjectArgs", "token_rotation", args.get("token_rotation") or None)
         super().__init__("ocir:index:OcirProject", name, None, opts)
         # Every argument was checked above, as OcirProject's own: the children do not check again.
-        with trusted():
+        with trusted(), owned_by("OcirProjectArgs"):
             self._declare(name, args)
 
     def _declare(self, name: str, args: OcirProjectArgs) -> None:
@@ -119,6 +119,7 @@ class OcirProject(pulumi.ComponentResource):
                 "user_domain": args.get("user_domain") or "",
                 "description": token_description(prefix, args.get("token_rotation")),
                 "rotation": args.get("token_rotation") or "",
+                "login_timeout_seconds": args.get("login_timeout_seconds", DEFAULT_TIMEOUT_SECONDS),
             },
             child,
         )
@@ -129,21 +130,10 @@ class OcirProject(pulumi.ComponentResource):
         }
 
         images = args.get("images") or []
+        # A push user who is a member of the group gets its rights from the policy. A new auth token can take a
+        # minute to work: the password the pushes get resolves only once the registry accepts it (again after
+        # every rotation), so they wait for that too instead of failing with 401.
         push_after: list[pulumi.Resource] = [access]
-        if images:
-            # A new auth token can take a minute to work: the pushes wait until the registry
-            # accepts it (again after every rotation) instead of failing with 401.
-            push_after.append(
-                RegistryLoginCheck(
-                    f"{name}-login-check",
-                    RegistryLoginCheckArgs(
-                        registry=login,
-                        token_id=credentials.auth_token_id,
-                        timeout_seconds=args.get("login_timeout_seconds", DEFAULT_TIMEOUT_SECONDS),
-                    ),
-                    child,
-                )
-            )
 
         outputs: dict[str, dict[str, Any]] = {}
         repositories: list[pulumi.Resource] = []
@@ -171,8 +161,6 @@ class OcirProject(pulumi.ComponentResource):
             with named_as(f"OcirProjectArgs.images[{index}].repository_ocid"):
                 repository = Repository(image_name, repository_args, child)
             repositories.append(repository)
-            # A push user who is a member of the group gets its rights from the policy, and the token must
-            # be accepted by the registry: the push waits for both.
             pushing = pulumi.ResourceOptions(parent=self, depends_on=push_after)
             pushed: Image | PromotedImage
             if source is not None:

@@ -97,13 +97,13 @@ class OcirProjectArgs(TypedDict):
     """Free-form tags for the policy and the repositories (keys 1-100 characters without periods or spaces,
     values at most 256); default none."""
     token_rotation: NotRequired[str]
-    """Auth-token rotation label; changing it rotates the token (create before delete; needs Pulumi CLI 3.208.0
-    or later); default none."""
+    """Auth-token rotation label; setting, changing or removing it rotates the token (create before delete; needs
+    Pulumi CLI 3.208.0 or later); default none."""
     protect: NotRequired[bool]
     """Protect the policy and the repositories and retain the repositories on delete (production);
     default false."""
     login_timeout_seconds: NotRequired[int]
-    """How long `pulumi up` waits for the registry to accept a new auth token before the first push;
+    """How long `pulumi up` waits for the registry to accept a new auth token before the first push (0: no wait);
     default 120."""
     vulnerability_scanning: NotRequired[bool]
     """Scan the project's repositories with OCI's Vulnerability Scanning service (a recipe, a target naming

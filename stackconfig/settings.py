@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from components import naming
-from components._args import ArgumentError
+from components._args import ArgumentError, config_keys
 from components.limits import MAX_TAG_VALUE, shorten
 from components.project_args import OcirProjectArgs, check_project_args
 from components.regions import RegionError, resolve_region
@@ -52,6 +52,10 @@ class Settings:
     """Fully qualified stack whose images are promoted (copied by digest) instead of built; None builds."""
     vulnerability_scanning: bool = False
     """ocir:vulnerabilityScanning as the stack means it: unset is true in production, false otherwise."""
+
+    def key_of(self, path: str) -> str:
+        """The config key for an OcirProjectArgs path (``images[1].tag`` -> the key of that entry's tag)."""
+        return key_of(path, [image.index for image in self.images])
 
     @property
     def registry_server(self) -> str:
@@ -211,10 +215,10 @@ def parse_settings(raw: Mapping[str, Any], *, project_dir: Path | None = None) -
         vulnerability_scanning=scanning,
     )
     try:
-        check_project_args(settings.project_args())
+        with config_keys(settings.key_of):
+            check_project_args(settings.project_args())
     except ArgumentError as error:
-        indexes = [image.index for image in images]
-        problems.items.extend((key_of(path, indexes), rule) for path, rule in error.problems)
+        problems.items.extend((settings.key_of(path), rule) for path, rule in error.problems)
     if problems.items:
         raise ConfigError(sorted(problems.items, key=_key_order))
     return settings

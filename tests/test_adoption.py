@@ -123,3 +123,24 @@ def test_the_template_defaults_make_a_valid_stack_with_the_required_answers(run:
     assert missing == [], f"prompts without an answer or a default: {missing}"
     result = run(config)
     assert result.one("oci:Identity/policy:Policy").plain["name"] == "p-new-dev-ocir-policy"
+
+
+def test_urns_update_keeps_recorded_urns_an_alias_still_covers(tmp_path: Path) -> None:
+    """A deployed stack may still hold a resource under a name it had before a rename: its record keeps the
+    old URN as long as an alias covers it, so that a later change dropping the alias still fails the tests."""
+    write_project(tmp_path, {"dev": DEV})
+    assert urns.main(["--update", "--project-dir", str(tmp_path)]) == 0
+    record = urns.record_path("dev", tmp_path)
+    image = next(
+        urn
+        for urn in urns.recorded("dev", tmp_path)
+        if urn.endswith("$docker:index/image:Image::p-shop-dev-storefront-image")
+    )
+    # The image's URN as it was before 0.2.0 (its component was RepositoryImage): still aliased today.
+    former = image.replace("ocir:index:Image$", "ocir:index:RepositoryImage$")
+    gone = image.replace("p-shop-dev-storefront-image", "p-shop-dev-removed-image")
+    record.write_text("\n".join([*urns.recorded("dev", tmp_path), former, gone]) + "\n")
+    assert urns.main(["--update", "--project-dir", str(tmp_path)]) == 0
+    kept = urns.recorded("dev", tmp_path)
+    assert former in kept
+    assert gone not in kept

@@ -47,7 +47,6 @@ from tools.engine.types import (
     GET_NAMESPACE,
     GET_USER,
     IMAGE,
-    LOGIN_CHECK,
     POLICY,
     REGISTRY_IMAGE,
     REMOTE_IMAGE,
@@ -500,7 +499,7 @@ def test_project_composes_policy_credentials_repositories_and_images_and_looks_u
     assert types == sorted(
         ["ocir:index:OcirProject", "ocir:index:RepositoryAccessPolicy", "ocir:index:RegistryCredentials"]
         + ["ocir:index:Repository", "ocir:index:Image"] * 2
-        + [POLICY, AUTH_TOKEN, LOGIN_CHECK]
+        + [POLICY, AUTH_TOKEN]
         + [REPOSITORY, IMAGE] * 2
     )
     project = result.one("ocir:index:OcirProject")
@@ -508,7 +507,6 @@ def test_project_composes_policy_credentials_repositories_and_images_and_looks_u
     assert children == {
         ("p-team-access", "ocir:index:RepositoryAccessPolicy"),
         ("p-team-credentials", "ocir:index:RegistryCredentials"),
-        ("p-team-login-check", LOGIN_CHECK),
         ("p-team-api", "ocir:index:Repository"),
         ("p-team-api", "ocir:index:Image"),
         ("p-team-worker", "ocir:index:Repository"),
@@ -532,11 +530,12 @@ def test_project_composes_policy_credentials_repositories_and_images_and_looks_u
     assert result.outputs["namespace"].value == "lookedupns"
     assert result.outputs["loginUsername"].value == "lookedupns/ci-bot"
     assert result.outputs["registryServer"].value == "ams.ocir.io"
-    # Each push waits for its repository, the policy and the registry's acceptance of the token.
-    policy, login_check = result.one(POLICY), result.one(LOGIN_CHECK)
+    # Each push waits for its repository, the policy and the token, whose password the registry accepted first.
+    policy, token = result.one(POLICY), result.one(AUTH_TOKEN)
+    assert [(login.server, login.username) for login in result.logins] == [("ams.ocir.io", "lookedupns/ci-bot")]
     for name, repository in (("p-team-api-image", "p-team-api"), ("p-team-worker-image", "p-team-worker")):
         dependencies = images[name].dependencies
-        assert {repositories[repository].urn, policy.urn, login_check.urn} <= set(dependencies)
+        assert {repositories[repository].urn, policy.urn, token.urn} <= set(dependencies)
         assert images[name].plain["registry"]["username"] == "lookedupns/ci-bot"
         assert images[name].secret_inputs == ["registry.password"]
     outputs = result.outputs["images"].value
@@ -588,7 +587,7 @@ def test_project_promotes_an_image_with_a_source_reference() -> None:
     push = result.one(REGISTRY_IMAGE)
     assert result.one(REMOTE_IMAGE).plain["name"] == SOURCE
     assert push.plain["name"] == "ams.ocir.io/givenns/p-team-api:1.0"
-    assert {result.one(POLICY).urn, result.one(LOGIN_CHECK).urn} <= set(push.dependencies)
+    assert {result.one(POLICY).urn, result.one(AUTH_TOKEN).urn} <= set(push.dependencies)
     assert result.one(REPOSITORY).plain["freeformTags"] == {"promoted-from": "org/ocir/dev"}
     assert result.outputs["images"].value["api"]["sourceRepoDigest"] == SOURCE
 
@@ -617,7 +616,7 @@ def test_project_refuses_duplicate_images_before_declaring_anything() -> None:
         ("compartment_ocid", USER, "OcirProjectArgs.compartment_ocid: "),
         ("tenancy_namespace", "UPPER", "OcirProjectArgs.tenancy_namespace: "),
         ("token_rotation", "no spaces", "OcirProjectArgs.token_rotation: "),
-        ("login_timeout_seconds", 0, "OcirProjectArgs.login_timeout_seconds: must be 1 to 900, got 0"),
+        ("login_timeout_seconds", 901, "OcirProjectArgs.login_timeout_seconds: must be 0 (no wait) to 900, got 901"),
         ("images", [{"name": "API", "tag": "1.0"}], "OcirProjectArgs.images[0].name: "),
         ("images", [{"name": "api", "tag": "1 0"}], "OcirProjectArgs.images[0].tag: "),
         ("images", [{"name": "api", "tag": "1", "platform": "x"}], "OcirProjectArgs.images[0].platform: "),
@@ -681,7 +680,6 @@ CHILD_CHECKS = [
     (components.repository, "check_repository_args"),
     (components.image, "check_build"),
     (components.promotion, "check_promotion"),
-    (components.registry_login, "check_timeout_seconds"),
 ]
 
 
@@ -728,9 +726,6 @@ def test_components_on_their_own_run_their_checks(check_calls: Counter[str]) -> 
                 repository_url=repository.repository_url, tag="1", registry=LOGIN, source_reference=SOURCE
             ),
         )
-        components.registry_login.RegistryLoginCheck(
-            "login", components.registry_login.RegistryLoginCheckArgs(registry=LOGIN)
-        )
 
     run(program)
     assert check_calls == Counter({name: 1 for _, name in CHILD_CHECKS})
@@ -742,7 +737,7 @@ def test_project_checks_once_and_its_children_do_not_check_again(check_calls: Co
 
     result = run(program)
     # Every kind of child was declared...
-    assert {"ocir:index:Image", "ocir:index:PromotedImage", "ocir:index:Repository", LOGIN_CHECK} <= {
+    assert {"ocir:index:Image", "ocir:index:PromotedImage", "ocir:index:Repository"} <= {
         r.type for r in result.resources
     }
     # ...and only the project's own check ran.

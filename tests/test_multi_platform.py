@@ -33,7 +33,7 @@ from tests.conftest import TENANCY, TOKEN, USER, valid_config
 from tests.projects import DEV, PROD
 from tools.engine.credentials import registry_uses
 from tools.engine.mocks import OcirMocks
-from tools.engine.types import IMAGE, INDEX, LOGIN_CHECK, POLICY, REGISTRY_IMAGE, REMOTE_IMAGE, REPOSITORY, TAG
+from tools.engine.types import AUTH_TOKEN, IMAGE, INDEX, POLICY, REGISTRY_IMAGE, REMOTE_IMAGE, REPOSITORY, TAG
 from tools.harness import StackRun, evaluate, reference_outputs, run_program
 from tools.policy_check import check_resource, check_run
 from tools.stackfiles import PROJECT_DIR, encode_config
@@ -253,14 +253,14 @@ def project_args(**image: Any) -> OcirProjectArgs:
     }
 
 
-def test_project_pushes_the_index_after_the_repository_policy_and_login_check() -> None:
+def test_project_pushes_the_index_after_the_repository_policy_and_the_accepted_token() -> None:
     def program() -> None:
         project = OcirProject("p-team", project_args(platforms=BOTH))
         pulumi.export("images", project.images)
 
     result = run(program)
     index = result.one(INDEX)
-    must_wait_for = {result.one(REPOSITORY).urn, result.one(POLICY).urn, result.one(LOGIN_CHECK).urn}
+    must_wait_for = {result.one(REPOSITORY).urn, result.one(POLICY).urn, result.one(AUTH_TOKEN).urn}
     for pushed in [*result.of_type(IMAGE), index]:
         assert must_wait_for <= set(pushed.dependencies) | _through_sources(result, pushed), pushed.name
     entry = result.outputs["images"].value["api"]

@@ -280,8 +280,8 @@ def test_construct_declares_what_the_python_component_declares() -> None:
 
     python = evaluate(python_program, mocks=_mocks())
     constructed = evaluate(construct_program, mocks=_mocks())
-    # The project, the policy (2), the credentials (2), the login check, per image its repository (2) and image (2).
-    assert len(python.resources) == 14
+    # The project, the policy (2), the credentials (2), per image its repository (2) and image (2).
+    assert len(python.resources) == 13
     assert _declared(constructed) == _declared(python)
     assert constructed.leaks(TOKEN) == []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,10 @@ def dev_run() -> StackRun:
 
 
 def promoted_prod(
-    source_outputs: dict[str, Any] | None = None, raise_errors: bool = True, **overrides: Any
+    source_outputs: dict[str, Any] | None = None,
+    raise_errors: bool = True,
+    registry: Callable[..., dict[str, Any]] | None = None,
+    **overrides: Any,
 ) -> StackRun:
     """The tests' production stack with ocir:promoteFrom set, dev's outputs behind a mocked StackReference."""
     values = encode_config(PROD)
@@ -39,7 +43,7 @@ def promoted_prod(
     values.update(encode_config({f"ocir:{key}": value for key, value in overrides.items()}))
     outputs = source_outputs if source_outputs is not None else reference_outputs(dev_run())
     mocks = OcirMocks(token=PROD_TOKEN, stack_outputs={SOURCE: outputs})
-    return run_program(values, stack="prod", mocks=mocks, raise_errors=raise_errors)
+    return run_program(values, stack="prod", mocks=mocks, raise_errors=raise_errors, registry=registry)
 
 
 def one(run: StackRun, type_: str) -> Registration:

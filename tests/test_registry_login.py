@@ -11,39 +11,37 @@ tests/integration/test_login_check.py.
 from __future__ import annotations
 
 import base64
+import datetime
 import json
-import os
 import socket
 import socketserver
 import struct
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
-from pulumi.dynamic.dynamic import serialize_provider
 
 from components.registry_login import (
     BACKOFF_SECONDS,
-    RegistryLoginCheck,
-    RegistryLoginCheckArgs,
-    RegistryLoginCheckProvider,
+    NEW_TOKEN_SECONDS,
     RegistryLoginError,
+    created_at,
+    is_new,
     parse_challenge,
     realm_refusal,
     wait_for_login,
 )
 from tests.conftest import TOKEN, valid_config
+from tests.conftest import USER as USER_OCID
 from tests.test_promotion import promoted_prod
+from tools.engine.mocks import OcirMocks
+from tools.engine.steps import Resource, resources_of, update
 from tools.engine.types import AUTH_TOKEN, IMAGE, LOGIN_CHECK, REGISTRY_IMAGE
-from tools.engine.wire import is_secret
 from tools.harness import StackRun
 
 USER = "testns/push-user"
@@ -468,158 +466,149 @@ def test_an_answer_that_never_ends_is_cut_at_the_attempts_bound(flaky: FlakyRegi
 # --- the dynamic provider -------------------------------------------------------------------
 
 
-def props(registry: FakeRegistry, **overrides: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "server": registry.host,
-        "username": USER,
-        "password": TOKEN,
-        "tokenId": "ocid1.credential.oc1..one",
-        "insecure": True,
-        "timeoutSeconds": 5,
-    }
-    values.update(overrides)
-    return values
-
-
-def test_create_checks_and_keeps_no_password_in_its_outputs(registry: FakeRegistry) -> None:
-    result = RegistryLoginCheckProvider().create(props(registry))
-    assert result.id == f"{registry.host}/{USER}"
-    assert result.outs == {
-        "server": registry.host,
-        "username": USER,
-        "tokenId": "ocid1.credential.oc1..one",
-        "insecure": True,
-        "flow": "basic",
-        "attempts": 1,
-        "waitedSeconds": 0.0,
-    }
-
-
-def test_create_fails_when_the_registry_never_accepts(registry: FakeRegistry) -> None:
-    registry.accept_from = None
-    with pytest.raises(RegistryLoginError, match="could not log in"):
-        RegistryLoginCheckProvider().create(props(registry, timeoutSeconds=1))
+# --- while the token is new ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("change", "expected"),
+    ("written", "expected"),
     [
-        ({}, False),
-        ({"tokenId": "ocid1.credential.oc1..two"}, True),
-        ({"username": "testns/other"}, True),
-        ({"server": "ams.ocir.io"}, True),
-        ({"timeoutSeconds": 60}, False),
+        ("2026-12-01 09:00:00.123456789 +0000 UTC", "2026-12-01T09:00:00+00:00"),  # Go's time.Time.String()
+        ("2026-12-01 10:00:00 +0100 CET", "2026-12-01T10:00:00+01:00"),
+        ("2026-12-01T09:00:00.5Z", "2026-12-01T09:00:00+00:00"),
+        ("2026-12-01T09:00:00+00:00", "2026-12-01T09:00:00+00:00"),
+        ("yesterday", None),
+        (None, None),
     ],
 )
-def test_a_new_token_user_or_server_runs_the_check_again(
-    registry: FakeRegistry, change: dict[str, Any], expected: bool
-) -> None:
-    provider = RegistryLoginCheckProvider()
-    olds = provider.create(props(registry)).outs
-    assert olds is not None
-    diff = provider.diff("id", olds, props(registry, **change))
-    assert diff.changes is expected
-    assert not diff.replaces
+def test_when_the_token_was_created_is_read_as_oci_writes_it(written: str | None, expected: str | None) -> None:
+    created = created_at(written)
+    assert (created.isoformat() if created else None) == expected
 
 
-def test_update_checks_the_new_credentials(registry: FakeRegistry) -> None:
-    provider = RegistryLoginCheckProvider()
-    registry.password = "rotated-token"
-    outs = provider.update("id", {}, props(registry, password="rotated-token", tokenId="two")).outs
-    assert outs is not None
-    assert (outs["tokenId"], outs["flow"]) == ("two", "basic")
-    with pytest.raises(RegistryLoginError):
-        provider.update("id", {}, props(registry, password=TOKEN, timeoutSeconds=1))
+def test_a_token_is_new_for_fifteen_minutes_and_when_its_time_cannot_be_read() -> None:
+    now = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.UTC)
+    assert is_new("2026-12-01 08:46:00 +0000 UTC", now)
+    assert not is_new("2026-12-01 08:44:00 +0000 UTC", now)
+    assert is_new("2026-12-01 09:05:00 +0000 UTC", now)  # a clock behind OCI's: wait rather than push early
+    assert is_new("", now)
+    assert NEW_TOKEN_SECONDS == 900
 
 
-def test_read_never_returns_the_password(registry: FakeRegistry) -> None:
-    result = RegistryLoginCheckProvider().read("id", props(registry))
-    assert result.outs is not None
-    assert "password" not in result.outs
+OLD = "2020-01-01 00:00:00.000000 +0000 UTC"
 
 
-def test_the_pickled_provider_runs_where_this_project_cannot_be_imported(
-    registry: FakeRegistry, tmp_path: Path
-) -> None:
-    """Pulumi loads a dynamic provider from the state in a process of its own: the pickle must carry
-    the provider's code instead of importing it from this checkout."""
-    pickled = serialize_provider(RegistryLoginCheckProvider())
-    script = (
-        "import base64, json, sys, dill\n"
-        "try:\n"
-        "    import components\n"
-        "    sys.exit('the project is importable here: the test proves nothing')\n"
-        "except ImportError:\n"
-        "    pass\n"
-        "provider = dill.loads(base64.b64decode(sys.stdin.readline()))\n"
-        "print(json.dumps(provider.create(json.loads(sys.stdin.readline())).outs))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-P", "-c", script],
-        input=f"{pickled}\n{json.dumps(props(registry))}\n",
-        cwd=tmp_path,
-        env={"PATH": os.environ.get("PATH", "")},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["flow"] == "basic"
-    assert registry.logins == 1
+class Recording:
+    """A registry stand-in that records, with each login, what had been registered when it came."""
+
+    def __init__(self, accept: bool = True) -> None:
+        self.accept = accept
+        self.calls: list[tuple[str, str, list[str]]] = []
+
+    def __call__(self, server: str, username: str, password: str, **options: Any) -> dict[str, Any]:
+        from pulumi.runtime.settings import get_monitor
+
+        registered = [r.type for r in getattr(get_monitor(), "registrations", [])]
+        self.calls.append((server, username, registered))
+        if not self.accept:
+            raise RegistryLoginError(f"could not log in to registry {server} as {username!r}: refused")
+        return {"flow": "test", "attempts": 1, "waitedSeconds": 0.0}
 
 
-def test_the_pickled_provider_is_the_same_on_every_run() -> None:
-    # Pulumi keys its provider cache on the pickle; a pickle that changed run to run would also
-    # show the provider as changed in every preview.
-    assert serialize_provider(RegistryLoginCheckProvider()) == serialize_provider(RegistryLoginCheckProvider())
-
-
-def test_every_run_declares_the_provider_as_pulumi_pickles_it(run: Callable[..., StackRun]) -> None:
-    # The harness pickles a provider class once per process (tools/harness.py): each run must
-    # still declare exactly what Pulumi's own serialization of a new provider gives.
-    fresh = serialize_provider(RegistryLoginCheckProvider())
-    for _ in range(2):
-        assert run(valid_config()).one(LOGIN_CHECK).inputs["__provider"] == fresh
-
-
-# --- in the program -------------------------------------------------------------------------
-
-
-def test_the_push_waits_for_the_login_check_which_waits_for_the_token(run: Callable[..., StackRun]) -> None:
-    result = run(valid_config(images=[{"name": "api", "tag": "1.0"}, {"name": "web", "tag": "2.0"}]))
-    check = result.one(LOGIN_CHECK)
-    token = result.one(AUTH_TOKEN)
-    assert check.name == "p-test-login-check"
-    assert token.urn in check.dependencies
-    assert check.plain["server"] == "fra.ocir.io"
-    assert check.plain["username"] == "testns/looked-up-user"
-    assert check.plain["tokenId"].startswith("ocid1.credential.")
-    assert check.plain["timeoutSeconds"] == 120
-    assert check.plain["insecure"] is False
-    assert is_secret(check.inputs["password"])
-    # The provider never returns the password (create and read leave it out), so no output needs hiding.
-    assert check.additional_secret_outputs == []
+def test_a_new_token_is_accepted_before_anything_is_pushed(run: Callable[..., StackRun]) -> None:
+    registry = Recording()
+    result = run(valid_config(images=[{"name": "api", "tag": "1.0"}, {"name": "web", "tag": "2.0"}]), registry=registry)
+    ((server, username, registered),) = registry.calls
+    assert (server, username) == ("fra.ocir.io", "testns/looked-up-user")
+    assert AUTH_TOKEN in registered
+    assert IMAGE not in registered  # no push had been declared yet: each waits for the accepted password
     for image in result.of_type(IMAGE):
-        assert check.urn in image.dependencies
+        assert image.plain["registry"]["password"] == TOKEN
+        assert image.secret_inputs == ["registry.password"]
+    assert result.outputs["authToken"].secret
+    assert [r for r in result.resources if r.type.startswith("pulumi-python:dynamic")] == []
 
 
-def test_promoted_images_wait_for_the_login_check_too() -> None:
-    result = promoted_prod()
-    check = result.one(LOGIN_CHECK)
-    assert result.of_type(IMAGE) == []
-    assert check.urn in result.one(REGISTRY_IMAGE).dependencies
+def test_promoted_images_wait_for_the_accepted_password_too() -> None:
+    registry = Recording()
+    result = promoted_prod(registry=registry)
+    assert len(registry.calls) == 1
+    assert REGISTRY_IMAGE not in registry.calls[0][2]
+    assert result.one(REGISTRY_IMAGE).plain["authConfig"]["password"] != ""
 
 
-def test_a_project_without_images_declares_no_login_check(run: Callable[..., StackRun]) -> None:
-    assert run(valid_config(images=[])).of_type(LOGIN_CHECK) == []
+@pytest.mark.parametrize("kind", ["preview", "old token", "no wait"])
+def test_no_login_in_a_preview_for_an_old_token_or_without_a_timeout(run: Callable[..., StackRun], kind: str) -> None:
+    registry = Recording()
+    options: dict[str, Any] = {"registry": registry}
+    if kind == "preview":
+        options.update(preview=True)
+    if kind == "old token":
+        options.update(mocks=OcirMocks(token=TOKEN, token_created=OLD))
+    result = run(valid_config(), **options) if kind != "no wait" else _without_wait(registry)
+    assert result.error is None
+    assert registry.calls == []
 
 
-@pytest.mark.parametrize("seconds", [0, 901])
+def _without_wait(registry: Recording) -> StackRun:
+    from components import OcirProject
+    from tests.test_components import project_args
+    from tools.harness import evaluate
+
+    return evaluate(lambda: OcirProject("p-team", project_args(login_timeout_seconds=0)), registry=registry)
+
+
+def test_a_refused_login_fails_the_update_before_any_push(run: Callable[..., StackRun]) -> None:
+    result = run(valid_config(), registry=Recording(accept=False), raise_errors=False)
+    assert isinstance(result.error, RegistryLoginError)
+    assert "refused" in str(result.error)
+    assert IMAGE not in [r.type for r in result.resources]
+
+
+def _refusing() -> Callable[..., dict[str, Any]]:
+    def refuse(server: str, username: str, password: str, **options: Any) -> dict[str, Any]:
+        # The real wait's message, as it names the arguments in the context the component was declared in.
+        from components._args import label
+
+        raise RegistryLoginError(f"check {label('RegistryCredentialsArgs', 'user_name')}")
+
+    return refuse
+
+
+def test_the_wait_names_the_arguments_of_whoever_declared_the_credentials(run: Callable[..., StackRun]) -> None:
+    from components import RegistryCredentials
+    from tools.harness import evaluate
+
+    in_program = run(valid_config(), registry=_refusing(), raise_errors=False)
+    assert str(in_program.error) == "check ocir:userName"
+
+    def credentials() -> None:
+        RegistryCredentials("ci", {"user_ocid": USER_OCID, "registry_server": "fra.ocir.io", "namespace": "ns"})
+
+    alone = evaluate(credentials, registry=_refusing(), raise_errors=False)
+    assert str(alone.error) == "check RegistryCredentialsArgs.user_name"
+
+
+@pytest.mark.parametrize("seconds", [-1, 901, True])
 def test_the_timeout_is_bounded(seconds: int) -> None:
-    # Checked before anything registers, so no Pulumi runtime is needed to see it.
-    args = RegistryLoginCheckArgs(
-        registry={"server": "fra.ocir.io", "username": USER, "password": "x"}, timeout_seconds=seconds
+    from components import RegistryCredentials
+
+    args: Any = {"user_ocid": USER_OCID, "registry_server": "fra.ocir.io", "namespace": "ns"}
+    with pytest.raises(ValueError, match=r"RegistryCredentialsArgs.login_timeout_seconds: must be 0 \(no wait\)"):
+        RegistryCredentials("ci", {**args, "login_timeout_seconds": seconds})
+
+
+def test_upgrading_removes_the_old_login_check_and_nothing_else(run: Callable[..., StackRun]) -> None:
+    """A stack deployed with the former RegistryLoginCheck (a dynamic resource) holds it in its state: the update
+    deletes it, which calls nothing remote (the dynamic provider had no delete), and keeps everything else."""
+    current = run(valid_config())
+    project = current.one("ocir:index:OcirProject")
+    state = {r.urn: r for r in resources_of(current.resources)}
+    check = Resource(
+        LOGIN_CHECK,
+        f"urn:pulumi:test::ocir::ocir:index:OcirProject${LOGIN_CHECK}::{project.name}-login-check",
+        {"server": "fra.ocir.io", "username": "testns/looked-up-user", "tokenId": "ocid1.credential.oc1..one"},
     )
-    with pytest.raises(ValueError, match=f"RegistryLoginCheckArgs.timeout_seconds: must be 1 to 900, got {seconds}"):
-        RegistryLoginCheck("check", args)
+    upgraded = update({**state, check.urn: check}, resources_of(current.resources))
+    assert [(s.op, s.type) for s in upgraded.steps if s.op != "same"] == [("delete", LOGIN_CHECK)]
+    assert upgraded.one(LOGIN_CHECK).removes is None
+    assert upgraded.stopped == []

@@ -13,15 +13,12 @@ import logging
 import runpy
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import ResourceProvider
-from pulumi.dynamic import dynamic as pulumi_dynamic
 from pulumi.output import Unknown
-from pulumi.runtime import _serialization as pulumi_serialization
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -51,6 +48,8 @@ class StackRun:
     error: BaseException | None
     reads: list[Registration]
     """Resources read rather than managed (stack references), as the engine would receive them."""
+    logins: list[Login] = field(default_factory=list)
+    """The registry logins the program made while it waited for a new token (AcceptingRegistry)."""
 
     def of_type(self, type_: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_]
@@ -145,38 +144,39 @@ def _quiet_abandoned_outputs() -> None:
         loop.set_exception_handler(handler)
 
 
-_PROVIDER_PICKLES: dict[type[ResourceProvider], str] = {}
+@dataclass(frozen=True)
+class Login:
+    """One login to a registry that the program made (never its password)."""
+
+    server: str
+    username: str
+    timeout_seconds: float
+
+
+class AcceptingRegistry:
+    """The registry stand-in for evaluations under mocks: every login the program makes while it waits for a
+    new auth token (components/registry_login.py) is recorded and accepted at once. No network: a real
+    registry's answers are tests/integration/test_login_check.py's."""
+
+    def __init__(self) -> None:
+        self.logins: list[Login] = []
+
+    def __call__(self, server: str, username: str, password: str, **options: Any) -> dict[str, Any]:
+        self.logins.append(Login(server, username, float(options.get("timeout_seconds", 0))))
+        return {"flow": "mock", "attempts": 1, "waitedSeconds": 0.0}
 
 
 @contextmanager
-def _provider_pickles_kept() -> Iterator[None]:
-    """Pickle each dynamic provider class once per process instead of once per resource.
+def _registry(stand_in: Callable[..., dict[str, Any]]) -> Iterator[None]:
+    """The program's logins go to ``stand_in`` while it runs here, instead of to the network."""
+    from components import registry_login
 
-    A dynamic resource pickles its provider (dill, by value: the class and every function it
-    calls) each time it is declared: more than half of an evaluation's time. A provider without
-    instance state pickles the same on every call (tests/test_registry_login.py checks that ours
-    does), so within one process the first pickle stands for the next ones. A provider with
-    state on the instance, or whose pickle captured a secret (which makes the engine keep it as
-    a secret), is pickled every time. Only while a program runs here: nothing outside the
-    harness sees the change.
-    """
-    original = pulumi_dynamic.serialize_provider
-
-    def serialize_provider(provider: ResourceProvider) -> str:
-        kind = type(provider)
-        if kind in _PROVIDER_PICKLES and not vars(provider):
-            return _PROVIDER_PICKLES[kind]
-        pickled = str(original(provider))
-        # Pulumi runs this in a context of its own, where the pickle's secrets are flagged.
-        if not vars(provider) and not pulumi_serialization._var_serialization_contained_secrets.get():
-            _PROVIDER_PICKLES[kind] = pickled
-        return pickled
-
-    pulumi_dynamic.serialize_provider = serialize_provider
+    original = registry_login.wait_for_login
+    registry_login.wait_for_login = stand_in
     try:
         yield
     finally:
-        pulumi_dynamic.serialize_provider = original
+        registry_login.wait_for_login = original
 
 
 def evaluate(
@@ -189,11 +189,13 @@ def evaluate(
     secret_keys: list[str] | None = None,
     raise_errors: bool = True,
     withhold_features: Iterable[int] = (),
+    registry: Callable[..., dict[str, Any]] | None = None,
 ) -> StackRun:
     """Run ``program`` (any Pulumi code) once under mocks and return what it declared.
 
     ``config`` takes full keys; values may be native (encoded as the CLI would) or strings.
     ``withhold_features``: engine features the mocked engine does not advertise (an older CLI's engine).
+    ``registry``: what answers the program's registry logins (default an AcceptingRegistry, in ``logins``).
     """
     mocks = mocks or OcirMocks()
     monitor = RecordingMonitor(mocks, withhold_features=withhold_features)
@@ -209,8 +211,9 @@ def evaluate(
 
     error: BaseException | None = None
     _quiet_abandoned_outputs()
+    registry = registry or AcceptingRegistry()
     try:
-        with _provider_pickles_kept():
+        with _registry(registry):
             _sync_await(run_pulumi_func(program))
     except Exception as exc:  # noqa: BLE001 (handed back to the caller below)
         error = exc
@@ -233,6 +236,7 @@ def evaluate(
         logs=handler.lines,
         error=error,
         reads=list(monitor.reads),
+        logins=list(getattr(registry, "logins", [])),
     )
     if error is not None and raise_errors:
         raise error

@@ -31,10 +31,6 @@ from .stackfiles import PROJECT_DIR, PROJECT_NAME, StackFileError, load_stack_co
 
 SECRET = "[secret]"
 COMPUTED = "(known after apply)"
-PROVIDER_KEY = "__provider"
-PICKLED_PROVIDER = "(the dynamic provider's code, pickled)"
-"""What a dynamic resource's ``__provider`` input prints as: the pickle holds the checkout's file
-paths and Python's bytecode, so printing it would make every machine's plan differ."""
 
 
 def _shown(value: Any) -> Any:
@@ -148,11 +144,7 @@ def plan_document(run: StackRun, config: Mapping[str, Any] | None = None) -> dic
                 "parent": names.get(resource.parent),
                 "depth": depth,
                 "custom": resource.custom,
-                "inputs": _shown(
-                    {**resource.inputs, PROVIDER_KEY: PICKLED_PROVIDER}
-                    if PROVIDER_KEY in resource.inputs
-                    else resource.inputs
-                ),
+                "inputs": _shown(resource.inputs),
                 "secretInputs": secret_paths(resource.inputs),
                 "dependsOn": sorted(names.get(urn, urn) for urn in resource.dependencies),
                 "options": options,

@@ -7,7 +7,8 @@ deployed stacks hold.
 A URN in the record that the program no longer declares, and that no alias covers, is a
 resource `pulumi up` would delete (or, when protected, refuse to): tests/test_urns.py fails on
 it, naming it. After a change you mean (new values in a stack file, a stack added or removed),
-`--update` records the stacks as they are and forgets the records of stacks that are gone.
+`--update` records the stacks as they are (keeping recorded URNs that an alias still covers, which
+deployed stacks may hold) and forgets the records of stacks that are gone.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 from tools.engine.mocks import OcirMocks
+from tools.engine.urns import kept_urns
 from tools.harness import run_stack
 from tools.stackfiles import PROJECT_DIR, StackFileError, stack_names
 
@@ -37,10 +39,15 @@ def recorded(stack: str, project_dir: Path = PROJECT_DIR) -> list[str]:
 
 
 def declared(stack: str, project_dir: Path = PROJECT_DIR) -> list[str]:
+    return sorted(_declared_and_kept(stack, project_dir)[0])
+
+
+def _declared_and_kept(stack: str, project_dir: Path) -> tuple[set[str], set[str]]:
+    """The URNs the stack declares, and every URN its declarations keep (declared or aliased)."""
     run = run_stack(stack, project_dir=project_dir, mocks=OcirMocks(), raise_errors=False)
     if run.error is not None:
         raise ValueError(f"stack {stack} is not valid:\n{run.error}")
-    return sorted(r.urn for r in run.resources)
+    return {r.urn for r in run.resources}, kept_urns(run.resources)
 
 
 def update(project_dir: Path = PROJECT_DIR) -> list[str]:
@@ -49,7 +56,10 @@ def update(project_dir: Path = PROJECT_DIR) -> list[str]:
     stacks = stack_names(project_dir)
     record_dir(project_dir).mkdir(parents=True, exist_ok=True)
     for stack in stacks:
-        urns, known = declared(stack, project_dir), recorded(stack, project_dir)
+        current, kept = _declared_and_kept(stack, project_dir)
+        known = recorded(stack, project_dir)
+        # A recorded URN that an alias still covers stays recorded: a deployed stack may hold it still.
+        urns = sorted(current | {urn for urn in known if urn in kept})
         added = [urn for urn in urns if urn not in known]
         removed = [urn for urn in known if urn not in urns]
         record_path(stack, project_dir).write_text("\n".join(urns) + "\n")

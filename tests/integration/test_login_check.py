@@ -1,4 +1,4 @@
-"""The login check (components/registry_login.py) against a real registry server, in real time.
+"""The wait for a new token (components/registry_login.py) against a real registry server, in real time.
 
 Both auth flows: Debian's docker-registry with htpasswd (basic), and the same server with
 ``auth: token`` behind a token service (bearer, as OCIR). A credential that only starts working
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from components.registry_login import RegistryLoginCheckProvider, RegistryLoginError
+from components.registry_login import RegistryLoginError, wait_for_login
 from tests.integration.conftest import NAMESPACE, Credential, Registry, TokenRegistry
 from tests.integration.registry_server import http_status
 from tests.integration.token_service import SERVICE, TokenService
@@ -30,20 +30,16 @@ def new_user() -> Credential:
 
 
 def check(host: str, user: Credential, timeout: int, password: str | None = None) -> tuple[dict[str, Any], float]:
-    """What `pulumi up` runs: the provider's create, with the inputs the program gives it."""
+    """What `pulumi up` runs while the token is new (RegistryCredentials' accepted_password)."""
     started = time.monotonic()
-    result = RegistryLoginCheckProvider().create(
-        {
-            "server": host,
-            "username": user.username,
-            "password": password if password is not None else user.password,
-            "tokenId": "ocid1.credential.oc1..test",
-            "insecure": True,
-            "timeoutSeconds": timeout,
-        }
+    result = wait_for_login(
+        host,
+        user.username,
+        password if password is not None else user.password,
+        insecure=True,
+        timeout_seconds=timeout,
     )
-    assert result.outs is not None
-    return result.outs, time.monotonic() - started
+    return result, time.monotonic() - started
 
 
 def refused(host: str, user: Credential, timeout: int, password: str | None = None) -> tuple[str, float]:

@@ -4,6 +4,7 @@ the tests give OcirMocks their own token, namespace, existing tokens or stack ou
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import itertools
 import threading
@@ -29,6 +30,9 @@ from tools.engine.types import (
 )
 from tools.engine.wire import UNKNOWN, is_secret, reveal
 
+GO_TIME = "%Y-%m-%d %H:%M:%S.%f +0000 UTC"
+"""How Go's time.Time.String() writes a UTC time (terraform-provider-oci sets time_created with it)."""
+
 
 class OcirMocks(pulumi.runtime.Mocks):
     """Provider stand-ins: what OCI and docker would return, made up and deterministic.
@@ -47,6 +51,7 @@ class OcirMocks(pulumi.runtime.Mocks):
         existing_repositories: Mapping[str, Mapping[str, Any]] | None = None,
         plan: bool = False,
         stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+        token_created: str | None = None,
     ) -> None:
         """``stack_outputs``: what a StackReference to each fully qualified stack name reads, values
         in wire form (a secret output wrapped as the engine sends it; see reference_outputs).
@@ -55,6 +60,9 @@ class OcirMocks(pulumi.runtime.Mocks):
         states it (``displayName``, ``compartmentId``, ``isPublic``, ``isImmutable``, optional ``state`` and
         ``freeformTags``): what `get_container_repository` reads and what an import of that OCID finds."""
         self.stack_outputs = dict(stack_outputs or {})
+        # When OCI says a token it creates was created: now, written as terraform-provider-oci writes it
+        # (`TimeCreated.String()`, Go's time format); a test gives another time for a token made long ago.
+        self.token_created = token_created
         self.token = token
         self.existing_tokens = existing_tokens or []
         self.existing_repositories = {ocid: dict(repo) for ocid, repo in (existing_repositories or {}).items()}
@@ -75,7 +83,10 @@ class OcirMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         state = dict(args.inputs)
         if args.typ == AUTH_TOKEN:
-            state.update(token=self._computed(self.token), state=self._computed("ACTIVE"))
+            created = self.token_created or datetime.datetime.now(datetime.UTC).strftime(GO_TIME)
+            state.update(
+                token=self._computed(self.token), state=self._computed("ACTIVE"), timeCreated=self._computed(created)
+            )
             return self._ocid("credential"), state
         if args.typ == POLICY:
             return self._ocid("policy"), state
