@@ -16,8 +16,9 @@ import pulumi
 T = TypeVar("T")
 
 _CHECKED: ContextVar[bool] = ContextVar("ocir_args_checked", default=False)
+_TRUSTED: ContextVar[bool] = ContextVar("ocir_args_trusted", default=False)
 _ARGUMENT: ContextVar[str | None] = ContextVar("ocir_argument", default=None)
-_OWNER: ContextVar[str | None] = ContextVar("ocir_owner", default=None)
+_OWNER: ContextVar[tuple[str, str] | None] = ContextVar("ocir_owner", default=None)
 _KEYS: ContextVar[Callable[[str], str] | None] = ContextVar("ocir_keys", default=None)
 
 
@@ -77,8 +78,16 @@ def already_checked() -> Iterator[None]:
         _CHECKED.reset(token)
 
 
-trusted = already_checked
-"""OcirProject declares its children under this: it checked their arguments as its own."""
+@contextmanager
+def trusted() -> Iterator[None]:
+    """OcirProject declares its children under this: it checked their arguments as its own, the values known
+    when declared and (with ``checked``) the others when they resolve."""
+    tokens = (_CHECKED.set(True), _TRUSTED.set(True))
+    try:
+        yield
+    finally:
+        _TRUSTED.reset(tokens[1])
+        _CHECKED.reset(tokens[0])
 
 
 @contextmanager
@@ -102,17 +111,20 @@ def label(args_type: str, field: str) -> str:
     argument of the component that declared this one (``OcirProjectArgs.user_domain``, see ``owned_by``), or the
     program's config key for it (``ocir:userDomain``, see ``config_keys``). Errors raised while outputs resolve
     see the labels in force when the component was declared (an Output's callbacks keep their context)."""
+    owner, prefix = _OWNER.get() or (args_type, "")
     keys = _KEYS.get()
     if keys is not None:
-        return keys(field)
-    return f"{_OWNER.get() or args_type}.{field}"
+        return keys(f"{prefix}{field}")
+    return f"{owner}.{prefix}{field}"
 
 
 @contextmanager
-def owned_by(args_type: str) -> Iterator[None]:
-    """Components declared inside name their arguments as ``args_type``'s (OcirProject's children: their
-    arguments are OcirProject's of the same name)."""
-    token = _OWNER.set(_OWNER.get() or args_type)
+def owned_by(args_type: str, prefix: str = "") -> Iterator[None]:
+    """Components declared inside name their arguments as ``args_type``'s, at ``prefix`` (OcirProject's children:
+    their arguments are OcirProject's of the same name, an image's under ``images[<i>].``). Inside another
+    owner, the outer owner stays and ``prefix`` is the path within it."""
+    outer = _OWNER.get()
+    token = _OWNER.set((outer[0] if outer else args_type, prefix))
     try:
         yield
     finally:
@@ -136,6 +148,9 @@ def checked(
     """``value`` as an Output that, once it resolves, has passed ``check(value, *extra)`` or failed the update
     with a RunError naming the argument (``<args type>.<field>: <rule>``, one line). For arguments that may come
     from another resource or be secret: a plain value was checked when declared, an Output is checked here."""
+    if _TRUSTED.get() or isinstance(value, str):
+        # A trusted child's owner checked it (as its own argument); a known string was checked when declared.
+        return pulumi.Output.from_input(value)
     name = label(args_type, field)
 
     def run(resolved: T) -> T:

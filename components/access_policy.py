@@ -7,7 +7,7 @@ import pulumi
 from pulumi_oci import identity
 
 from . import naming
-from ._args import check_args
+from ._args import check_args, checked
 from .access_policy_args import RepositoryAccessPolicyArgs as RepositoryAccessPolicyArgs
 from .access_policy_args import check_access_policy_args as check_access_policy_args
 from .limits import MAX_DESCRIPTION, shorten
@@ -43,7 +43,10 @@ class RepositoryAccessPolicy(pulumi.ComponentResource):
 
         policy = identity.Policy(
             f"{name}-policy",
-            compartment_id=args["tenancy_ocid"],
+            # Another resource may give the tenancy (or a caller pass it as a secret): checked when it resolves.
+            compartment_id=checked(
+                args["tenancy_ocid"], "RepositoryAccessPolicyArgs", "tenancy_ocid", naming.check_ocid, "tenancy"
+            ),
             name=naming.policy_name(args["prefix"]),
             description=args.get("description") or policy_description(args["prefix"], args["group_name"], domain),
             statements=statements,

@@ -2,6 +2,8 @@
 
 from typing import NotRequired, TypedDict
 
+import pulumi
+
 from . import naming
 from ._args import Problems
 from .limits import check_description, check_statement_count, check_tags
@@ -9,7 +11,7 @@ from .statements import check_domain_name, check_group_name, policy_statements
 
 
 class RepositoryAccessPolicyArgs(TypedDict):
-    tenancy_ocid: str
+    tenancy_ocid: pulumi.Input[str]
     """Tenancy OCID: statements that say `in tenancy` must live in its root compartment."""
     prefix: str
     """Project prefix; the group may manage repositories named `<prefix>-*` and no others."""
@@ -21,7 +23,7 @@ class RepositoryAccessPolicyArgs(TypedDict):
     """Also let the group list every repository name; default false (least privilege)."""
     description: NotRequired[str]
     """Policy description (at most 400 characters); default names the prefix and the group, shortened to fit."""
-    freeform_tags: NotRequired[dict[str, str]]
+    freeform_tags: NotRequired[dict[str, pulumi.Input[str]]]
     """Free-form tags for the policy (keys 1-100 characters without periods or spaces, values at most 256);
     default none."""
     protect: NotRequired[bool]
@@ -31,7 +33,8 @@ class RepositoryAccessPolicyArgs(TypedDict):
 def check_access_policy_args(args: RepositoryAccessPolicyArgs, problems: Problems, path: str = "") -> None:
     """The policy's rules; ``path`` prefixes each problem (OcirProject checks these as its own)."""
     before = len(problems.items)
-    problems.check(f"{path}tenancy_ocid", args["tenancy_ocid"], naming.check_ocid, "tenancy")
+    if isinstance(args["tenancy_ocid"], str):
+        problems.check(f"{path}tenancy_ocid", args["tenancy_ocid"], naming.check_ocid, "tenancy")
     problems.check(f"{path}prefix", args["prefix"], naming.check_prefix)
     problems.check(f"{path}group_name", args["group_name"], check_group_name)
     if args.get("identity_domain"):

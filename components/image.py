@@ -15,7 +15,7 @@ import pulumi
 import pulumi_docker as docker
 import pulumi_docker_build as docker_build
 
-from ._args import check_args
+from ._args import check_args, checked
 from .credentials_args import RegistryAuthArgs
 
 # The arguments and their rules, without the provider SDKs (importable from here as before).
@@ -28,6 +28,7 @@ from .image_args import check_build_arg_name as check_build_arg_name
 from .image_args import check_platform as check_platform
 from .image_args import check_platform_list as check_platform_list
 from .image_args import check_platforms as check_platforms
+from .image_args import check_pushed_tag
 from .image_args import check_target as check_target
 from .image_args import platform_tag as platform_tag
 from .image_args import slug as slug
@@ -45,9 +46,14 @@ def index_registry_args(registry: RegistryAuthArgs) -> docker_build.RegistryArgs
     )
 
 
-def tagged(repository_url: pulumi.Input[str], tag: str) -> pulumi.Output[str]:
+def tagged(repository_url: pulumi.Input[str], tag: pulumi.Input[str]) -> pulumi.Output[str]:
     """`<repository url>:<tag>`, the reference an image is pushed to."""
-    return pulumi.Output.from_input(repository_url).apply(lambda url: f"{url}:{tag}")
+    return pulumi.Output.all(repository_url, tag).apply(lambda parts: f"{parts[0]}:{parts[1]}")
+
+
+def platform_tagged(tag: pulumi.Input[str], platform: str) -> pulumi.Output[str]:
+    """One platform's `<tag>-<os>-<arch>`, for a tag that may be known only when it resolves."""
+    return pulumi.Output.from_input(tag).apply(lambda value: platform_tag(value, platform))
 
 
 def digest_of(reference: str) -> str:
@@ -127,8 +133,10 @@ class Image(pulumi.ComponentResource):
         # the caller said it depends on (the policy granting push rights, the login check).
         pushing = pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None)
         platforms = list(args.get("platforms") or [])
+        # A tag another resource gives (or a caller passes as a secret) is checked when it resolves.
+        tag = checked(args["tag"], "ImageArgs", "tag", check_pushed_tag, platforms)
         if not platforms:
-            image = self._build(f"{name}-image", args, args["tag"], args.get("platform"), pushing)
+            image = self._build(f"{name}-image", args, tag, args.get("platform"), pushing)
             self.image_name = image.image_name
             self.repo_digest = image.repo_digest
             self.index_digest = pulumi.Output.from_input(None)
@@ -138,7 +146,7 @@ class Image(pulumi.ComponentResource):
 
         images = {
             platform: self._build(
-                f"{name}-image-{slug(platform)}", args, platform_tag(args["tag"], platform), platform, pushing
+                f"{name}-image-{slug(platform)}", args, platform_tagged(tag, platform), platform, pushing
             )
             for platform in platforms
         }
@@ -146,7 +154,7 @@ class Image(pulumi.ComponentResource):
         # point at what this update built.
         index = image_index(
             f"{name}-index",
-            tagged(args["repository_url"], args["tag"]),
+            tagged(args["repository_url"], tag),
             [image.repo_digest for image in images.values()],
             args["registry"],
             pushing,
@@ -167,7 +175,7 @@ class Image(pulumi.ComponentResource):
         )
 
     def _build(
-        self, name: str, args: ImageArgs, tag: str, platform: str | None, opts: pulumi.ResourceOptions
+        self, name: str, args: ImageArgs, tag: pulumi.Input[str], platform: str | None, opts: pulumi.ResourceOptions
     ) -> docker.Image:
         context = args.get("context") or "app"
         return docker.Image(

@@ -60,8 +60,8 @@ def check_build_arg_name(name: str) -> str:
 class ImageArgs(TypedDict):
     repository_url: pulumi.Input[str]
     """`<registry>/<namespace>/<repository>` to push to: a Repository's `repositoryUrl`."""
-    tag: str
-    """Image tag to push."""
+    tag: pulumi.Input[str]
+    """Image tag to push (checked when it resolves if it is not known when declared)."""
     registry: RegistryAuthArgs
     """Docker login for the push (RegistryCredentials' server, username and password)."""
     context: NotRequired[str]
@@ -80,7 +80,13 @@ class ImageArgs(TypedDict):
 
 
 def check_platform_list(
-    platforms: object, single: object, tag: str, problems: Problems, path: str = "", *, platform_tags: bool = True
+    platforms: object,
+    single: object,
+    tag: pulumi.Input[str],
+    problems: Problems,
+    path: str = "",
+    *,
+    platform_tags: bool = True,
 ) -> None:
     """`platforms`: not with `platform`; two or more distinct entries, each a platform (and, when each platform is
     pushed under its own tag, that tag valid)."""
@@ -96,7 +102,7 @@ def check_platform_list(
     ]
     if len(valid) == len(platforms):
         problems.check(f"{path}platforms", platforms, check_platforms)
-    if platform_tags and naming.TAG.match(tag):  # a bad tag is reported once, as itself
+    if platform_tags and isinstance(tag, str) and naming.TAG.match(tag):  # a bad tag is reported once, as itself
         for platform in valid:
             problems.check(f"{path}tag", platform_tag(tag, platform), _check_platform_tag)
 
@@ -111,9 +117,19 @@ def _check_platform_tag(tag: str) -> str:
         ) from None
 
 
+def check_pushed_tag(tag: str, platforms: list[str] | None = None) -> str:
+    """The tag an image is pushed as, and each platform's `<tag>-<os>-<arch>` when there are several (the rule
+    for a tag that was not known when the image was declared)."""
+    naming.check_tag(tag)
+    for platform in platforms or []:
+        _check_platform_tag(platform_tag(tag, platform))
+    return tag
+
+
 def check_build(args: ImageArgs, problems: Problems, path: str = "") -> None:
     """The rules on what is built and the tag it is pushed as."""
-    problems.check(f"{path}tag", args["tag"], naming.check_tag)
+    if isinstance(args["tag"], str):
+        problems.check(f"{path}tag", args["tag"], naming.check_tag)
     if args.get("target"):
         problems.check(f"{path}target", args.get("target"), check_target)
     if args.get("platform"):

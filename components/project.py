@@ -4,17 +4,19 @@ Its arguments and their rules are in project_args.py, which imports no provider 
 config checks and the policy pack use them); they are importable from here as before.
 """
 
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 import pulumi
 from pulumi_oci import objectstorage
 
 from . import naming
-from ._args import ArgumentError, checks_skipped, named_as, owned_by, trusted
+from ._args import ArgumentError, checked, checks_skipped, label, named_as, owned_by, trusted
 from .access_policy import RepositoryAccessPolicy
 from .credentials import RegistryCredentials, check_engine
 from .credentials_args import RegistryAuthArgs
 from .image import Image
+from .image_args import check_pushed_tag
+from .limits import check_tag_value
 from .project_args import DEFAULT_CONTEXT as DEFAULT_CONTEXT
 from .project_args import MAX_IMAGES as MAX_IMAGES
 from .project_args import OcirProjectArgs as OcirProjectArgs
@@ -48,6 +50,42 @@ class ProjectImageOutputs(TypedDict):
     copied): a stack promoting from this one copies each by it."""
 
 
+def _checked_outputs(args: OcirProjectArgs) -> OcirProjectArgs:
+    """``args`` with every value that may be an Output wrapped so that it fails, naming its argument, if it
+    resolves to a value its rule refuses (a known value was checked before; it passes through unchanged)."""
+    project = "OcirProjectArgs"
+    checked_args = cast(OcirProjectArgs, dict(args))
+    checked_args["tenancy_ocid"] = checked(args["tenancy_ocid"], project, "tenancy_ocid", naming.check_ocid, "tenancy")
+    checked_args["user_ocid"] = checked(args["user_ocid"], project, "user_ocid", naming.check_ocid, "user")
+    if args.get("compartment_ocid"):
+        checked_args["compartment_ocid"] = checked(
+            args.get("compartment_ocid") or "", project, "compartment_ocid", naming.check_ocid, "compartment", "tenancy"
+        )
+    if args.get("tenancy_namespace"):
+        checked_args["tenancy_namespace"] = checked(
+            args.get("tenancy_namespace") or "", project, "tenancy_namespace", naming.check_namespace
+        )
+    if args.get("user_name"):
+        checked_args["user_name"] = checked(
+            args.get("user_name") or "", project, "user_name", naming.check_user_name, label(project, "user_domain")
+        )
+    images = []
+    for index, image in enumerate(args.get("images") or []):
+        path = f"images[{index}]."
+        image = cast(ProjectImageArgs, dict(image))
+        image["tag"] = checked(image["tag"], project, f"{path}tag", check_pushed_tag, image.get("platforms") or [])
+        if image.get("source_reference") is not None:
+            image["source_reference"] = checked(
+                image["source_reference"], project, f"{path}source_reference", naming.check_digest_reference
+            )
+        if image.get("promoted_from") is not None:
+            image["promoted_from"] = checked(image["promoted_from"], project, f"{path}promoted_from", check_tag_value)
+        images.append(image)
+    if "images" in args:
+        checked_args["images"] = images
+    return checked_args
+
+
 class OcirProject(pulumi.ComponentResource):
     """Everything one project needs on OCIR: the IAM policy scoping its group to `<prefix>-*`, an auth token
     for its push user, and per image a repository and the image built (or promoted) and pushed into it."""
@@ -77,6 +115,9 @@ class OcirProject(pulumi.ComponentResource):
         check_engine("OcirProjectArgs", "token_rotation", args.get("token_rotation") or None)
         super().__init__("ocir:index:OcirProject", name, None, opts)
         # Every argument was checked above, as OcirProject's own: the children do not check again.
+        # Values another resource gives (or a caller passes as secrets) are checked when they resolve, named as
+        # OcirProject's arguments; its children then trust them like the values checked above.
+        args = _checked_outputs(args)
         with trusted(), owned_by("OcirProjectArgs"):
             self._declare(name, args)
 
@@ -144,8 +185,10 @@ class OcirProject(pulumi.ComponentResource):
             if source is not None and image.get("promoted_from"):
                 # The tag (checked: at most 256 characters) waits for the source reference: if the source
                 # lacks the image, this repository is never declared (rather than created empty).
-                label = image.get("promoted_from") or ""
-                repository_tags["promoted-from"] = pulumi.Output.all(source, label).apply(lambda parts: str(parts[1]))
+                promoted_from = image.get("promoted_from") or ""
+                repository_tags["promoted-from"] = pulumi.Output.all(source, promoted_from).apply(
+                    lambda parts: str(parts[1])
+                )
             repository_args: RepositoryArgs = {
                 "compartment_ocid": args.get("compartment_ocid") or args["tenancy_ocid"],
                 "repository_name": naming.repository_name(prefix, image["name"]),

@@ -32,13 +32,13 @@ class ProjectImageArgs(TypedDict):
 
     name: str
     """Image name; the repository is `<prefix>-<name>`."""
-    tag: str
-    """Image tag to push."""
+    tag: pulumi.Input[str]
+    """Image tag to push (checked when it resolves if it is not known when declared)."""
     context: NotRequired[str]
     """Build context, relative to the program's directory; default `app`."""
     dockerfile: NotRequired[str]
     """Dockerfile path relative to the program's directory; default `<context>/Dockerfile`."""
-    build_args: NotRequired[dict[str, str]]
+    build_args: NotRequired[dict[str, pulumi.Input[str]]]
     """Docker build arguments; default none."""
     target: NotRequired[str]
     """Dockerfile stage to build; default the last stage."""
@@ -59,7 +59,7 @@ class ProjectImageArgs(TypedDict):
     source_platform_digests: NotRequired[pulumi.Input[dict[str, str]]]
     """With `source_reference` and `platforms`: per platform, the `sha256:...` of the source's image (e.g. another
     stack's `platformDigests`). Required then; default none."""
-    promoted_from: NotRequired[str]
+    promoted_from: NotRequired[pulumi.Input[str]]
     """Where the promoted image comes from (e.g. the source stack), recorded in the repository's
     `promoted-from` free-form tag (at most 256 characters); default none."""
     repository_ocid: NotRequired[str]
@@ -73,7 +73,7 @@ class OcirProjectArgs(TypedDict):
     """Project prefix; repositories are `<prefix>-<image name>` and the group may manage only those."""
     group_name: str
     """IAM group that manages the project's repositories."""
-    tenancy_ocid: str
+    tenancy_ocid: pulumi.Input[str]
     """Tenancy OCID; the policy lives in its root compartment."""
     region: str
     """Registry region key or identifier (fra, eu-frankfurt-1); the registry is `<region>.ocir.io`."""
@@ -85,15 +85,15 @@ class OcirProjectArgs(TypedDict):
     """Identity domain of the group; default the default domain."""
     allow_list_repositories: NotRequired[bool]
     """Also let the group list every repository name; default false."""
-    compartment_ocid: NotRequired[str]
+    compartment_ocid: NotRequired[pulumi.Input[str]]
     """Compartment for the repositories; default the tenancy (root compartment)."""
-    tenancy_namespace: NotRequired[str]
+    tenancy_namespace: NotRequired[pulumi.Input[str]]
     """Object Storage namespace; default looks it up."""
-    user_name: NotRequired[str]
+    user_name: NotRequired[pulumi.Input[str]]
     """Push user's login name; default looks it up."""
     user_domain: NotRequired[str]
     """Login domain segment for federated or identity-domain users; default none."""
-    freeform_tags: NotRequired[dict[str, str]]
+    freeform_tags: NotRequired[dict[str, pulumi.Input[str]]]
     """Free-form tags for the policy and the repositories (keys 1-100 characters without periods or spaces,
     values at most 256); default none."""
     token_rotation: NotRequired[str]
@@ -132,15 +132,16 @@ def _check_image(args: OcirProjectArgs, index: int, image: ProjectImageArgs, pro
     else:
         build = {"repository_url": "", "tag": image["tag"], "registry": _NO_LOGIN, **build_fields(image)}
         check_build(cast(ImageArgs, build), problems, path)
-    if "promoted_from" in image:
-        problems.check(f"{path}promoted_from", image["promoted_from"], check_tag_value)
+    if isinstance(image.get("promoted_from"), str):
+        problems.check(f"{path}promoted_from", image.get("promoted_from"), check_tag_value)
     if "repository_ocid" in image:
         problems.check(f"{path}repository_ocid", image["repository_ocid"], naming.check_ocid, "containerrepo")
     repository = problems.check(f"{path}name", args["prefix"], naming.repository_name, image["name"])
-    namespace, region = args.get("tenancy_namespace"), region_key(args)
-    if repository and namespace and region:
+    namespace, region, tag = args.get("tenancy_namespace"), region_key(args), image["tag"]
+    # Known values only: one another resource gives is checked when it resolves.
+    if repository and isinstance(namespace, str) and namespace and region and isinstance(tag, str):
         problems.check(
-            f"{path}name", naming.registry_server(region), naming.image_reference, namespace, repository, image["tag"]
+            f"{path}name", naming.registry_server(region), naming.image_reference, namespace, repository, tag
         )
 
 
@@ -171,10 +172,11 @@ def check_project_args(args: OcirProjectArgs) -> None:
         problems.check("token_rotation", args.get("token_rotation"), check_rotation)
     if "login_timeout_seconds" in args:
         problems.check("login_timeout_seconds", args["login_timeout_seconds"], check_timeout_seconds)
-    if args.get("compartment_ocid"):
-        problems.check("compartment_ocid", args.get("compartment_ocid"), naming.check_ocid, "compartment", "tenancy")
-    if args.get("tenancy_namespace"):
-        problems.check("tenancy_namespace", args.get("tenancy_namespace"), naming.check_namespace)
+    compartment, namespace = args.get("compartment_ocid"), args.get("tenancy_namespace")
+    if isinstance(compartment, str) and compartment:
+        problems.check("compartment_ocid", compartment, naming.check_ocid, "compartment", "tenancy")
+    if isinstance(namespace, str) and namespace:
+        problems.check("tenancy_namespace", namespace, naming.check_namespace)
     images = args.get("images") or []
     if len(images) > MAX_IMAGES:
         problems.add("images", f"lists {len(images)} images; OCI allows {MAX_IMAGES} repositories per region")

@@ -30,21 +30,15 @@ import pulumi
 import pulumi_docker as docker
 
 from . import naming
-from ._args import argument_name, check_args
+from ._args import check_args, checked, label
 from .credentials_args import RegistryAuthArgs
-from .image import digest_of, image_index, platform_digests, platform_tag, repo_digest_of, slug, tagged
+from .image import digest_of, image_index, platform_digests, platform_tagged, repo_digest_of, slug, tagged
 
 # The arguments and their rules, without the provider SDKs (importable from here as before).
 from .promotion_args import PromotedImageArgs as PromotedImageArgs
 from .promotion_args import check_promotion as check_promotion
 
-
-def _checked_reference(reference: str) -> str:
-    try:
-        return naming.check_digest_reference(reference)
-    except ValueError as error:
-        # Raised while outputs resolve: a RunError's message is logged as an error without a traceback.
-        raise pulumi.RunError(f"PromotedImageArgs.source_reference: {error}") from None
+ARGS = "PromotedImageArgs"
 
 
 class PromotedImage(pulumi.ComponentResource):
@@ -68,15 +62,18 @@ class PromotedImage(pulumi.ComponentResource):
         check_args("PromotedImageArgs", check_promotion, args)
         super().__init__("ocir:index:PromotedImage", name, None, opts)
 
-        reference = pulumi.Output.from_input(args["source_reference"]).apply(_checked_reference)
+        # What another resource gives (a source stack's digest) or a caller passes as a secret is checked when it
+        # resolves, the error naming the argument (raised while outputs resolve: logged without a traceback).
+        reference = checked(args["source_reference"], ARGS, "source_reference", naming.check_digest_reference)
+        tag = checked(args["tag"], ARGS, "tag", naming.check_tag)
         self.source_repo_digest = reference
         if args.get("platforms"):
-            self._copy_platforms(name, args, reference, opts)
+            self._copy_platforms(name, args, reference, tag, opts)
             return
         self.index_digest = pulumi.Output.from_input(None)
         self.platform_digests = pulumi.Output.from_input(None)
         # The docker provider comes from the parent chain (`providers`): logged in to the source registry.
-        image_name = tagged(args["repository_url"], args["tag"])
+        image_name = tagged(args["repository_url"], tag)
         pushed = _copy(name, reference, image_name, args.get("platform"), args["registry"], self, opts)
         self.image_name = pushed.name
         self.repo_digest = pulumi.Output.all(image_name, pushed.sha256_digest).apply(
@@ -91,6 +88,7 @@ class PromotedImage(pulumi.ComponentResource):
         name: str,
         args: PromotedImageArgs,
         reference: pulumi.Output[str],
+        tag: pulumi.Output[str],
         opts: pulumi.ResourceOptions | None,
     ) -> None:
         """Each platform's image copied by digest, then `<tag>` pushed as an index over the copies."""
@@ -103,7 +101,7 @@ class PromotedImage(pulumi.ComponentResource):
             copies[platform] = _copy(
                 f"{name}-{slug(platform)}",
                 source,
-                tagged(args["repository_url"], platform_tag(args["tag"], platform)),
+                tagged(args["repository_url"], platform_tagged(tag, platform)),
                 platform,
                 args["registry"],
                 self,
@@ -119,7 +117,7 @@ class PromotedImage(pulumi.ComponentResource):
         }
         index = image_index(
             f"{name}-index",
-            tagged(args["repository_url"], args["tag"]),
+            tagged(args["repository_url"], tag),
             list(pushed.values()),
             args["registry"],
             pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None),
@@ -148,8 +146,7 @@ def _platform_reference(parts: list[Any], platform: str) -> str:
     except ValueError:
         known = ", ".join(sorted(digests)) if isinstance(digests, dict) and digests else "none"
         raise pulumi.RunError(
-            f"{argument_name('PromotedImageArgs.source_platform_digests')}: has no digest for {platform} "
-            f"(it has: {known})"
+            f"{label(ARGS, 'source_platform_digests')}: has no digest for {platform} (it has: {known})"
         ) from None
     return f"{str(reference).partition('@')[0]}@{digest}"
 

@@ -13,8 +13,8 @@ from .image_args import check_platform, check_platform_list
 class PromotedImageArgs(TypedDict):
     repository_url: pulumi.Input[str]
     """`<registry>/<namespace>/<repository>` to push to: a Repository's `repositoryUrl`."""
-    tag: str
-    """Image tag to push."""
+    tag: pulumi.Input[str]
+    """Image tag to push (checked when it resolves if it is not known when declared)."""
     registry: RegistryAuthArgs
     """Docker login for the push (RegistryCredentials' server, username and password)."""
     source_reference: pulumi.Input[str]
@@ -31,7 +31,8 @@ class PromotedImageArgs(TypedDict):
 
 
 def check_promotion(args: PromotedImageArgs, problems: Problems, path: str = "") -> None:
-    problems.check(f"{path}tag", args["tag"], naming.check_tag)
+    if isinstance(args["tag"], str):
+        problems.check(f"{path}tag", args["tag"], naming.check_tag)
     if args.get("platform"):
         problems.check(f"{path}platform", args.get("platform"), check_platform)
     if "platforms" in args:

@@ -7,10 +7,12 @@ import pulumi
 from pulumi_oci import identity, vulnerabilityscanning
 
 from . import naming
-from ._args import check_args
+from ._args import check_args, checked
 from .scanning_args import ImageScanningArgs as ImageScanningArgs
 from .scanning_args import check_scanning_args as check_scanning_args
 from .statements import scanning_statements
+
+ARGS = "ImageScanningArgs"
 
 SCAN_LEVEL = "STANDARD"
 """The recipe's scan level. OCI's other level for container images, NONE, scans nothing: a stack that does
@@ -45,13 +47,18 @@ class ImageScanning(pulumi.ComponentResource):
         check_args("ImageScanningArgs", check_scanning_args, args)
         super().__init__("ocir:index:ImageScanning", name, None, opts)
 
-        prefix, compartment = args["prefix"], args["compartment_ocid"]
+        prefix = args["prefix"]
+        # OCIDs another resource may give (or a caller pass as secrets) are checked when they resolve.
+        tenancy = checked(args["tenancy_ocid"], ARGS, "tenancy_ocid", naming.check_ocid, "tenancy")
+        compartment = checked(
+            args["compartment_ocid"], ARGS, "compartment_ocid", naming.check_ocid, "compartment", "tenancy"
+        )
         tags = dict(args.get("freeform_tags") or {}) or None
-        statements = scanning_statements(args["tenancy_ocid"], compartment)
+        statements = pulumi.Output.all(tenancy, compartment).apply(lambda ids: scanning_statements(ids[0], ids[1]))
         # The root compartment, like the project's access policy: a policy there may name any compartment.
         policy = identity.Policy(
             f"{name}-policy",
-            compartment_id=args["tenancy_ocid"],
+            compartment_id=tenancy,
             name=naming.scanning_policy_name(prefix),
             description=f"Vulnerability scanning of project {prefix}: the scanning service reads its repositories",
             statements=statements,
@@ -94,7 +101,7 @@ class ImageScanning(pulumi.ComponentResource):
         self.target_id = target.id
         self.recipe_id = recipe.id
         self.policy_id = policy.id
-        self.statements = pulumi.Output.from_input(statements)
+        self.statements = statements
         self.register_outputs(
             {
                 "targetId": self.target_id,

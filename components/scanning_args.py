@@ -2,14 +2,16 @@
 
 from typing import NotRequired, TypedDict
 
+import pulumi
+
 from . import naming
 from ._args import Problems
 
 
 class ImageScanningArgs(TypedDict):
-    tenancy_ocid: str
+    tenancy_ocid: pulumi.Input[str]
     """Tenancy OCID: the scanning service's policy lives in its root compartment."""
-    compartment_ocid: str
+    compartment_ocid: pulumi.Input[str]
     """Compartment of the repositories (the tenancy OCID for the root compartment); the recipe, the target
     and the scan results live there, and the service may read only there."""
     prefix: str
@@ -17,7 +19,7 @@ class ImageScanningArgs(TypedDict):
     repository_names: list[str]
     """Full names of the repositories to scan, at least one. Never empty: OCI reads an empty list as every
     repository in the compartment. A repository can be in one scan target only."""
-    freeform_tags: NotRequired[dict[str, str]]
+    freeform_tags: NotRequired[dict[str, pulumi.Input[str]]]
     """Free-form tags for the recipe, the target and the policy; default none."""
     protect: NotRequired[bool]
     """Protect the scanning service's policy (a destroy or a rename stops there until it is unprotected), as a
@@ -26,8 +28,10 @@ class ImageScanningArgs(TypedDict):
 
 def check_scanning_args(args: ImageScanningArgs, problems: Problems, path: str = "") -> None:
     """The scanning rules; ``path`` prefixes each problem."""
-    problems.check(f"{path}tenancy_ocid", args["tenancy_ocid"], naming.check_ocid, "tenancy")
-    problems.check(f"{path}compartment_ocid", args["compartment_ocid"], naming.check_ocid, "compartment", "tenancy")
+    if isinstance(args["tenancy_ocid"], str):
+        problems.check(f"{path}tenancy_ocid", args["tenancy_ocid"], naming.check_ocid, "tenancy")
+    if isinstance(args["compartment_ocid"], str):
+        problems.check(f"{path}compartment_ocid", args["compartment_ocid"], naming.check_ocid, "compartment", "tenancy")
     prefix = problems.check(f"{path}prefix", args["prefix"], naming.check_prefix)
     names = args["repository_names"]
     if not isinstance(names, list) or not names:

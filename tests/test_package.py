@@ -74,10 +74,20 @@ def test_required_inputs_are_what_a_project_cannot_do_without() -> None:
     assert sorted(project["requiredInputs"]) == ["groupName", "prefix", "region", "tenancyOcid", "userOcid"]
     image = SCHEMA["types"]["ocir:index:ProjectImageArgs"]
     assert sorted(image["required"]) == ["name", "tag"]
-    # Values the checks need at construction are plain: a caller must pass them known.
-    for name in ("prefix", "groupName", "tenancyOcid", "region"):
-        assert project["inputProperties"][name].get("plain") is True, name
-    assert project["inputProperties"]["userOcid"].get("plain") is None  # may come from another resource
+    # What must be known when the project is declared (it names resources, decides how many there are, or
+    # makes the statements) is plain: a generated SDK refuses an Output there at compile time.
+    inputs = project["inputProperties"]
+    for name in ("prefix", "groupName", "region", "images", "identityDomain", "protect", "tokenRotation"):
+        assert inputs[name].get("plain") is True, name
+    for name in ("name", "platforms", "context", "repositoryOcid"):
+        assert image["properties"][name].get("plain") is True, name
+    # What may come from another resource, or be a secret, is an Input (checked when it resolves).
+    for name in ("tenancyOcid", "userOcid", "compartmentOcid", "tenancyNamespace", "userName"):
+        assert inputs[name].get("plain") is None, name
+    for name in ("tag", "sourceReference", "sourcePlatformDigests", "promotedFrom"):
+        assert image["properties"][name].get("plain") is None, name
+    registry = SCHEMA["types"]["ocir:index:RegistryAuthArgs"]["properties"]
+    assert [name for name, prop in registry.items() if prop.get("plain")] == []
 
 
 def test_the_auth_token_is_a_secret_output() -> None:
