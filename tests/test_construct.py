@@ -95,7 +95,7 @@ def construct(
 
     def program() -> None:
         # Tracked like any output, so the run waits for the construct and fails with its error.
-        pulumi.Output.from_input(asyncio.ensure_future(serve()))
+        pulumi.Output.from_input(asyncio.ensure_future(serve()))  # type: ignore[arg-type]
 
     run = evaluate(program, mocks=mocks or _mocks(preview), preview=preview, raise_errors=False)
     return Constructed(run, result.get("state", {}), result.get("deps", {}))
