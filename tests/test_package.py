@@ -100,11 +100,18 @@ def test_the_auth_token_is_a_secret_output() -> None:
     ]
 
 
+PLUGIN_PROJECT_FIELDS = {"runtime", "packages", "requiredPulumiVersion", "template"}
+"""What the CLI reads from PulumiPlugin.yaml (pulumi/pulumi sdk/go/common/workspace/project.go, PluginProject):
+anything else is silently ignored, so it must not be written there as if it counted."""
+
+
 def test_the_package_carries_one_version() -> None:
     plugin = yaml.safe_load((PACKAGE / "PulumiPlugin.yaml").read_text())
     assert plugin["runtime"] == "python"
-    assert plugin["name"] == SCHEMA["name"] == "ocir"
-    assert plugin["version"] == SCHEMA["version"] == components.__version__
+    assert set(plugin) <= PLUGIN_PROJECT_FIELDS
+    # The one version: the provider serves it (schema, GetPluginInfo) and the CHANGELOG names it.
+    assert SCHEMA["name"] == "ocir"
+    assert SCHEMA["version"] == components.__version__ == OcirProvider().version
     assert f"## {components.__version__}" in (PROJECT_DIR / "CHANGELOG.md").read_text()
 
 
