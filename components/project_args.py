@@ -12,7 +12,7 @@ from typing import Any, NotRequired, TypedDict, cast
 import pulumi
 
 from . import naming
-from ._args import Problems
+from ._args import Problems, owned_by
 from .access_policy_args import RepositoryAccessPolicyArgs, check_access_policy_args
 from .credentials_args import RegistryAuthArgs, check_credentials_args
 from .image_args import ImageArgs, check_build
@@ -158,16 +158,17 @@ def check_project_args(args: OcirProjectArgs) -> None:
     check_access_policy_args(access, problems)
     check_tags(args.get("freeform_tags") or {}, problems, "freeform_tags")
     problems.check("region", args["region"], resolve_region)
-    check_credentials_args(
-        {
-            "user_ocid": args["user_ocid"],
-            "registry_server": "",
-            "namespace": "",
-            "user_name": args.get("user_name") or "",
-            "user_domain": args.get("user_domain") or "",
-        },
-        problems,
-    )
+    with owned_by("OcirProjectArgs"):  # its messages name OcirProject's arguments
+        check_credentials_args(
+            {
+                "user_ocid": args["user_ocid"],
+                "registry_server": "",
+                "namespace": "",
+                "user_name": args.get("user_name") or "",
+                "user_domain": args.get("user_domain") or "",
+            },
+            problems,
+        )
     if args.get("token_rotation"):
         problems.check("token_rotation", args.get("token_rotation"), check_rotation)
     if "login_timeout_seconds" in args:

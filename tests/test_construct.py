@@ -402,3 +402,19 @@ def test_a_repository_and_a_policy_and_scanning_with_dependent_ocids() -> None:
 def test_no_served_component_declares_a_dynamic_resource() -> None:
     constructed = construct("ocir:index:OcirProject", "p-shop", PROJECT_WIRE, {"images": [STACK_REFERENCE_URN]})
     assert not [r for r in constructed.run.resources if r.type.startswith("pulumi-python:dynamic")]
+
+
+def test_errors_name_the_argument_in_the_package_and_the_config_key_in_the_program() -> None:
+    from components import ArgumentError, OcirProject
+    from tests.conftest import valid_config
+    from tests.test_components import project_args
+    from tools.harness import run_program
+
+    in_package = evaluate(lambda: OcirProject("p-team", project_args(user_name="acme/jane")), raise_errors=False)
+    assert isinstance(in_package.error, ArgumentError)
+    assert str(in_package.error).startswith("OcirProjectArgs.user_name: must be the user's login name")
+    assert "segment in OcirProjectArgs.user_domain)" in str(in_package.error)
+    in_program = run_program(valid_config(userName="acme/jane"), raise_errors=False)
+    assert str(in_program.error).startswith("ocir:userName: must be the user's login name")
+    assert "segment in ocir:userDomain)" in str(in_program.error)
+    assert "OcirProjectArgs" not in str(in_program.error)
