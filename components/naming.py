@@ -89,7 +89,7 @@ def check_user_name(user_name: str) -> str:
     if not USER_NAME.match(user_name):
         raise ValueError(
             "must be the user's login name (letters, digits and . _ @ + -, no '/' or ':'; put "
-            f"a federation or identity-domain segment in ocir:userDomain); got {user_name!r}"
+            f"a federation or identity-domain segment in userDomain); got {user_name!r}"
         )
     return user_name
 

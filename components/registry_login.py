@@ -333,7 +333,7 @@ def _build() -> SimpleNamespace:
                     f"attempt{'s' if attempts != 1 else ''} in {waited} s, the last answer: {answer.detail}. "
                     "A new OCI auth token can take up to a minute to work. If this persists, check "
                     "the login name (<namespace>/<user>, or <namespace>/<domain>/<user> for an "
-                    "identity-domain user: ocir:userName, ocir:userDomain), that the user is active, and "
+                    "identity-domain user: userName, userDomain), that the user is active, and "
                     "that the token was not deleted; then run `pulumi up` again: the token is kept and "
                     "the check runs again."
                 )

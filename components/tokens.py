@@ -135,7 +135,7 @@ def check_rotation_kept(existing: Iterable[ExistingToken], prefix: str, rotation
             "rotation",
             f"is unset, but this stack's auth token {token.id} carries the rotation label {token.rotation!r}: "
             "removing the label does not rotate the token (the engine gets no new replacement trigger, only a "
-            f"new description). Set a new label to rotate it (e.g. pulumi config set ocir:tokenRotation "
+            f"new description). Set a new label to rotate it (e.g. pulumi config set tokenRotation "
             f"<new label>), or set it back to {token.rotation!r} to keep the token",
         )
 

@@ -10,12 +10,12 @@ import pytest
 import yaml
 
 from stackconfig.keys import KEYS
-from tests.conftest import TENANCY, USER
+from tests.conftest import NS, TENANCY, USER
 from tests.projects import DEV, PROD, write_project
 from tools import plan, policy_check, urns
 from tools.stackfiles import PROJECT_DIR
 
-BROKEN_YAML = "config:\n  ocir:prefix: p-x\n  ocir:images:\n    - name: api\n     tag: '1'\n"
+BROKEN_YAML = f"config:\n  {NS}:prefix: p-x\n  {NS}:images:\n    - name: api\n     tag: '1'\n"
 
 
 @pytest.mark.parametrize(
@@ -51,10 +51,10 @@ def test_a_stack_file_that_is_not_a_mapping_is_named(tmp_path: Path, capsys: pyt
 def test_plan_defaults_to_dev_or_else_the_first_stack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_project(tmp_path, {"staging": DEV, "live": PROD})
     assert plan.main(["--project-dir", str(tmp_path)]) == 0
-    assert capsys.readouterr().out.startswith("Plan for stack ocir/live\n")
+    assert capsys.readouterr().out.startswith(f"Plan for stack {NS}/live\n")
     write_project(tmp_path, {"dev": DEV})
     assert plan.main(["--project-dir", str(tmp_path)]) == 0
-    assert capsys.readouterr().out.startswith("Plan for stack ocir/dev\n")
+    assert capsys.readouterr().out.startswith(f"Plan for stack {NS}/dev\n")
 
 
 def test_urns_update_records_each_stack_as_it_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,7 +66,7 @@ def test_urns_update_records_each_stack_as_it_is(tmp_path: Path, capsys: pytest.
     assert dev_before == urns.declared("dev", tmp_path)
 
     # A new prefix renames every resource of that stack; a third stack arrives; prod leaves.
-    write_project(tmp_path, {"dev": {**DEV, "ocir:prefix": "p-team-dev"}, "staging": DEV})
+    write_project(tmp_path, {"dev": {**DEV, f"{NS}:prefix": "p-team-dev"}, "staging": DEV})
     (tmp_path / "Pulumi.prod.yaml").unlink()
     assert urns.main(["--update", "--project-dir", str(tmp_path)]) == 0
     second = capsys.readouterr().out.splitlines()
@@ -82,10 +82,10 @@ def test_urns_update_records_each_stack_as_it_is(tmp_path: Path, capsys: pytest.
 def test_did_you_mean_only_for_close_matches(run: Any) -> None:
     from tests.conftest import valid_config
 
-    typo = run({**valid_config(), "ocir:prefx": "p"}, raise_errors=False)
-    assert "ocir:prefx: unknown key (did you mean ocir:prefix?)" in str(typo.error)
-    far = run({**valid_config(), "ocir:x": "p"}, raise_errors=False)
-    assert "ocir:x: unknown key; this project reads" in str(far.error)
+    typo = run({**valid_config(), f"{NS}:prefx": "p"}, raise_errors=False)
+    assert f"{NS}:prefx: unknown key (did you mean {NS}:prefix?)" in str(typo.error)
+    far = run({**valid_config(), f"{NS}:x": "p"}, raise_errors=False)
+    assert f"{NS}:x: unknown key; this project reads" in str(far.error)
 
 
 # --- pulumi new ------------------------------------------------------------------------------------------
@@ -100,12 +100,12 @@ def test_pulumi_new_template_prompts_for_every_required_key() -> None:
     assert set(template) <= {"description", "config", "displayName", "metadata", "quickstart"}
     assert template["description"].strip()
     prompts: dict[str, dict[str, Any]] = template["config"]
-    required = {f"ocir:{key.name}" for key in KEYS if key.required}
+    required = {f"{NS}:{key.name}" for key in KEYS if key.required}
     assert required <= set(prompts)
     for key, prompt in prompts.items():
         assert set(prompt) <= PROMPT_FIELDS, f"{key}: {set(prompt) - PROMPT_FIELDS}"
         assert prompt["description"].strip(), key
-        assert key in {f"ocir:{k.name}" for k in KEYS} | {"oci:region"}, key
+        assert key in {f"{NS}:{k.name}" for k in KEYS} | {"oci:region"}, key
         if "default" in prompt:
             assert isinstance(prompt["default"], str), f"{key}: a prompt's default is a string"
 
@@ -113,10 +113,10 @@ def test_pulumi_new_template_prompts_for_every_required_key() -> None:
 def test_the_template_defaults_make_a_valid_stack_with_the_required_answers(run: Any) -> None:
     prompts: dict[str, dict[str, Any]] = PROJECT["template"]["config"]
     answers = {
-        "ocir:prefix": "p-new-dev",
-        "ocir:groupName": "new-devs",
-        "ocir:tenancyOcid": TENANCY,
-        "ocir:userOcid": USER,
+        f"{NS}:prefix": "p-new-dev",
+        f"{NS}:groupName": "new-devs",
+        f"{NS}:tenancyOcid": TENANCY,
+        f"{NS}:userOcid": USER,
     }
     config = {key: answers.get(key, prompt.get("default")) for key, prompt in prompts.items()}
     missing = [key for key, value in config.items() if value is None]

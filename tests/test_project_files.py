@@ -9,14 +9,17 @@ import pytest
 import yaml
 
 from stackconfig.keys import KEYS
+from tests.conftest import NS
 from tools.stackfiles import PROJECT_DIR, stack_names
 
 PROJECT = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
 DECLARED: dict[str, Any] = PROJECT["config"]
 
 
-def test_project_is_named_ocir_and_runs_python_from_the_venv() -> None:
-    assert PROJECT["name"] == "ocir"
+def test_project_has_a_pulumi_project_name_and_runs_python_from_the_venv() -> None:
+    # Any name the CLI accepts: it is the config namespace, which the program and the tools read from here.
+    assert re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", PROJECT["name"])
+    assert PROJECT["name"] == NS
     assert PROJECT["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
 
 
@@ -36,10 +39,10 @@ def test_each_key_has_a_description_and_a_default_unless_required(key: Any) -> N
 
 @pytest.mark.parametrize("stack", stack_names())
 def test_every_stack_file_sets_every_required_key_and_no_unknown_one(stack: str) -> None:
-    required = {f"ocir:{key.name}" for key in KEYS if key.required}
-    known = {f"ocir:{key.name}" for key in KEYS}
+    required = {f"{NS}:{key.name}" for key in KEYS if key.required}
+    known = {f"{NS}:{key.name}" for key in KEYS}
     config = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
-    ours = {key for key in config if key.startswith("ocir:")}
+    ours = {key for key in config if key.startswith(f"{NS}:")}
     assert required <= ours, f"Pulumi.{stack}.yaml lacks {sorted(required - ours)}"
     assert ours <= known, f"Pulumi.{stack}.yaml sets unknown keys {sorted(ours - known)}"
 

@@ -21,7 +21,7 @@ import yaml
 
 from tools.stackfiles import PROJECT_DIR
 
-from .conftest import Completed
+from .conftest import NS, Completed
 
 WORKFLOWS = PROJECT_DIR / ".github" / "workflows"
 ZIZMOR_CONFIG = PROJECT_DIR / ".github" / "zizmor.yml"
@@ -325,7 +325,7 @@ def _matrices(workflow: str, project: Path) -> dict[str, list[str]]:
     return found
 
 
-PRODUCTION = {"ocir:production": True}
+PRODUCTION = {f"{NS}:production": True}
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
@@ -335,9 +335,9 @@ def test_the_matrices_follow_the_stack_files_whatever_they_are(tmp_path: Path) -
     assert _matrices("deploy.yml", two) == {"nonproduction": ["alpha"], "production": ["omega"]}
 
     # A fork adds a third stack, deletes one and marks another production.
-    changed = _project(tmp_path / "changed", beta={}, gamma={"ocir:production": False}, omega=PRODUCTION)
+    changed = _project(tmp_path / "changed", beta={}, gamma={f"{NS}:production": False}, omega=PRODUCTION)
     (changed / "Pulumi.beta.yaml").write_text(yaml.safe_dump({"config": PRODUCTION}))
-    (changed / "Pulumi.zeta.yaml").write_text(yaml.safe_dump({"config": {"ocir:prefix": "p-zeta"}}))
+    (changed / "Pulumi.zeta.yaml").write_text(yaml.safe_dump({"config": {f"{NS}:prefix": "p-zeta"}}))
     (changed / "Pulumi.gamma.yaml").unlink()
     assert _matrices("preview.yml", changed) == {"preview": ["beta", "omega", "zeta"]}
     assert _matrices("deploy.yml", changed) == {"nonproduction": ["zeta"], "production": ["beta", "omega"]}
@@ -400,7 +400,7 @@ def test_the_plan_diff_script_runs_here(plan_diff_script: tuple[Path, Future[Com
     added, broken, dropped, kept = sections
     # A stack whose plan fails says so with its errors, and the job fails after posting the comment.
     assert "**The plan failed on the head side**" in broken
-    assert "ocir:prefix: must be lower-case" in broken
+    assert f"{NS}:prefix: must be lower-case" in broken
     assert (tmp_path / "plan-diff" / "failed").read_text() == "1\n"
     assert "_No plan on the base side: the stack is new in this change._" in added
     assert "p-added-api" in added

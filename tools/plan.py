@@ -25,7 +25,7 @@ from . import plan_diff
 from .harness import StackRun, run_stack
 from .mocks import OcirMocks
 from .plan_diff import is_cloud_resource
-from .stackfiles import PROJECT_DIR, PROJECT_NAME, StackFileError, load_stack_config, stack_names
+from .stackfiles import PROJECT_DIR, StackFileError, load_stack_config, stack_names
 from .wire import UNKNOWN, is_secret, secret_paths
 
 SECRET = "[secret]"
@@ -64,7 +64,8 @@ def alias_text(alias: dict[str, Any], resource: Any) -> str:
     elif spec.get("parentUrn"):
         parts.append(f"under {spec['parentUrn']}")
     if spec.get("stack") or spec.get("project"):
-        parts.append(f"in {spec.get('project') or PROJECT_NAME}/{spec.get('stack') or run_stack_name(resource)}")
+        project = spec.get("project") or resource.urn.split("::")[1]
+        parts.append(f"in {project}/{spec.get('stack') or run_stack_name(resource)}")
     return "was " + (", ".join(parts) if parts else "the same resource")
 
 
@@ -160,7 +161,7 @@ def plan_document(run: StackRun, config: Mapping[str, Any] | None = None) -> dic
     for name, output in sorted(run.outputs.items()):
         outputs[name] = SECRET if output.secret else _shown(output.value)
     return {
-        "project": PROJECT_NAME,
+        "project": run.project,
         "stack": run.stack,
         "evaluatedWith": "pulumi mocks (preview): no cloud calls, no credentials",
         "providers": default_providers(run, config or {}),
@@ -267,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: stack {args.stack} is not valid:\n{run.error}", file=sys.stderr)
         if args.json:
             # The plan of a failed run says so, so that a diff of it fails instead of reading "no resources".
-            failed = {"project": PROJECT_NAME, "stack": args.stack, "errors": str(run.error).splitlines()}
+            failed = {"project": run.project, "stack": args.stack, "errors": str(run.error).splitlines()}
             print(json.dumps(failed, indent=2))
         return 1
     document = plan_document(run, load_stack_config(args.stack, args.project_dir).values)

@@ -13,7 +13,6 @@ from typing import Any
 import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-PROJECT_NAME = "ocir"
 
 
 def encode_config(values: Mapping[str, Any]) -> dict[str, str]:
@@ -35,6 +34,12 @@ def encode_config(values: Mapping[str, Any]) -> dict[str, str]:
 class StackConfig:
     values: dict[str, str]
     secret_keys: list[str]
+    project: str
+    """The project's name (Pulumi.yaml `name`): the namespace of the program's keys."""
+
+    def key(self, name: str) -> str:
+        """``name`` in the project's namespace, as the CLI hands it to the program."""
+        return f"{self.project}:{name}"
 
 
 class StackFileError(ValueError):
@@ -62,6 +67,19 @@ def _load_yaml(path: Path) -> Any:
     return document
 
 
+def project_name(project_dir: Path = PROJECT_DIR) -> str:
+    """The project's name, from Pulumi.yaml: the CLI namespaces the keys Pulumi.yaml declares with it."""
+    return _project_name(_load_yaml(project_dir / "Pulumi.yaml") or {})
+
+
+def _project_name(project: dict[str, Any]) -> str:
+    name = project.get("name")
+    # pulumi/pulumi sdk/go/common/workspace/project.go, Validate: "project is missing a 'name' attribute".
+    if not isinstance(name, str) or not name:
+        raise StackFileError("Pulumi.yaml: project is missing a 'name' attribute")
+    return name
+
+
 def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfig:
     """The config `pulumi up -s <stack>` would give the program: stack file plus project defaults.
 
@@ -74,7 +92,7 @@ def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfi
         raise FileNotFoundError(f"no stack file {stack_file.name} in {project_dir}")
     project = _load_yaml(project_dir / "Pulumi.yaml") or {}
     stack_config = (_load_yaml(stack_file) or {}).get("config") or {}
-    name = project.get("name", PROJECT_NAME)
+    name = _project_name(project)
 
     values: dict[str, Any] = {}
     secret_keys: list[str] = []
@@ -93,7 +111,7 @@ def load_stack_config(stack: str, project_dir: Path = PROJECT_DIR) -> StackConfi
             values[full] = declaration["default"]
         elif "value" in declaration:
             values[full] = declaration["value"]
-    return StackConfig(encode_config(values), secret_keys)
+    return StackConfig(encode_config(values), secret_keys, name)
 
 
 def stack_names(project_dir: Path = PROJECT_DIR) -> list[str]:

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from components.image import platform_tag, repo_digest_of
+from tests.conftest import NS
 from tests.integration.conftest import (
     Credential,
     DeclaredImage,
@@ -42,7 +43,7 @@ from tools.resource_types import INDEX
 
 PLATFORMS = ["linux/amd64", "linux/arm64"]
 NODE_ARCH = {"linux/amd64": "x64", "linux/arm64": "arm64"}
-MULTI = {**DEV, "ocir:images": [{**DEV["ocir:images"][0], "platforms": PLATFORMS}]}
+MULTI = {**DEV, f"{NS}:images": [{**DEV[f"{NS}:images"][0], "platforms": PLATFORMS}]}
 """The tests' dev stack with its image built for both platforms."""
 INDEX_TYPES = "application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.index.v1+json"
 
