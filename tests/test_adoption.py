@@ -13,7 +13,9 @@ from stackconfig.keys import KEYS
 from tests.conftest import NS, TENANCY, USER
 from tests.projects import DEV, PROD, write_project
 from tools import plan, policy_check, urns
-from tools.stackfiles import PROJECT_DIR
+from tools.harness import run_stack
+from tools.mocks import OcirMocks
+from tools.stackfiles import PROJECT_DIR, StackFileError, check_declared_config, new_stack_config
 
 BROKEN_YAML = f"config:\n  {NS}:prefix: p-x\n  {NS}:images:\n    - name: api\n     tag: '1'\n"
 
@@ -100,26 +102,61 @@ def test_pulumi_new_template_prompts_for_every_required_key() -> None:
     assert set(template) <= {"description", "config", "displayName", "metadata", "quickstart"}
     assert template["description"].strip()
     prompts: dict[str, dict[str, Any]] = template["config"]
-    required = {f"{NS}:{key.name}" for key in KEYS if key.required}
-    assert required <= set(prompts)
+    # Without a namespace: the CLI puts each in the namespace of the project the user names.
+    assert {key.name for key in KEYS if key.required} <= set(prompts)
     for key, prompt in prompts.items():
         assert set(prompt) <= PROMPT_FIELDS, f"{key}: {set(prompt) - PROMPT_FIELDS}"
         assert prompt["description"].strip(), key
-        assert key in {f"{NS}:{k.name}" for k in KEYS} | {"oci:region"}, key
+        assert key in {k.name for k in KEYS} | {"oci:region"}, key
         if "default" in prompt:
             assert isinstance(prompt["default"], str), f"{key}: a prompt's default is a string"
 
 
-def test_the_template_defaults_make_a_valid_stack_with_the_required_answers(run: Any) -> None:
-    prompts: dict[str, dict[str, Any]] = PROJECT["template"]["config"]
-    answers = {
-        f"{NS}:prefix": "p-new-dev",
-        f"{NS}:groupName": "new-devs",
-        f"{NS}:tenancyOcid": TENANCY,
-        f"{NS}:userOcid": USER,
+ANSWERS = {"prefix": "p-new-dev", "groupName": "new-devs", "tenancyOcid": TENANCY, "userOcid": USER}
+"""What a user types at `pulumi new`'s prompts that have no default."""
+
+
+def _new_project(directory: Path, name: str, stack: str) -> dict[str, str]:
+    """What `pulumi new <this repository> --name <name> --stack <stack>` leaves (pkg/cmd/pulumi/project/newcmd/
+    new.go): the files copied, Pulumi.yaml saved with the name given and no template section, and the answers
+    to the template's prompts in Pulumi.<stack>.yaml. Returns that stack's config."""
+    write_project(directory, {})
+    project = yaml.safe_load((directory / "Pulumi.yaml").read_text())
+    project["name"] = name
+    del project["template"]
+    (directory / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+    config = new_stack_config(PROJECT_DIR, name, ANSWERS)
+    (directory / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
+    return config
+
+
+@pytest.mark.parametrize("name", ["shop-platform", NS])
+def test_pulumi_new_prompts_land_in_the_namespace_of_the_project_named(tmp_path: Path, name: str) -> None:
+    config = _new_project(tmp_path, name, "dev")
+    assert config == {
+        f"{name}:prefix": "p-new-dev",
+        f"{name}:groupName": "new-devs",
+        f"{name}:tenancyOcid": TENANCY,
+        f"{name}:userOcid": USER,
+        f"{name}:region": PROJECT["template"]["config"]["region"]["default"],
+        f"{name}:production": "false",
     }
-    config = {key: answers.get(key, prompt.get("default")) for key, prompt in prompts.items()}
-    missing = [key for key, value in config.items() if value is None]
-    assert missing == [], f"prompts without an answer or a default: {missing}"
-    result = run(config)
+    # The CLI's own check passes (no "Stack 'dev' is missing configuration values …"), and the stack plans.
+    check_declared_config("dev", tmp_path)
+    result = run_stack("dev", project_dir=tmp_path, mocks=OcirMocks(plan=True), preview=True)
+    assert result.project == name
     assert result.one("oci:Identity/policy:Policy").plain["name"] == "p-new-dev-ocir-policy"
+    assert all(resource.urn.startswith(f"urn:pulumi:dev::{name}::") for resource in result.resources)
+
+
+def test_a_template_written_with_a_fixed_namespace_would_miss_the_keys_of_any_other_name(tmp_path: Path) -> None:
+    # Why the prompts carry no namespace: one written `ocir:prefix` stays `ocir:prefix` for a project named
+    # otherwise, and the CLI then refuses the stack for the keys of the project's own namespace.
+    _new_project(tmp_path, "shop-platform", "dev")
+    fixed = {f"elsewhere:{key}": value for key, value in ANSWERS.items()}
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": fixed}))
+    with pytest.raises(StackFileError) as refused:
+        check_declared_config("dev", tmp_path)
+    assert str(refused.value) == (
+        "Stack 'dev' is missing configuration values 'groupName', 'prefix', 'region', 'tenancyOcid' and 'userOcid'"
+    )

@@ -10,7 +10,7 @@ import yaml
 
 from stackconfig.keys import KEYS
 from tests.conftest import NS
-from tools.stackfiles import PROJECT_DIR, stack_names
+from tools.stackfiles import PROJECT_DIR, check_declared_config, stack_names
 
 PROJECT = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
 DECLARED: dict[str, Any] = PROJECT["config"]
@@ -33,8 +33,18 @@ def test_each_key_has_a_description_and_a_default_unless_required(key: Any) -> N
     assert declaration["description"].strip()
     # The CLI refuses a stack that lacks a key declared without a default.
     assert ("default" not in declaration) == key.required
-    # Types the CLI knows; an array of objects can only be declared untyped (pulumi/pulumi#11321).
-    assert declaration.get("type") in {"string", "boolean", None}
+    # Types the CLI checks before the program runs; an array names its items' type (the CLI refuses one that
+    # does not: sdk/go/common/workspace/project.go, Validate), objects since CLI 3.187.0.
+    assert declaration.get("type") in {"string", "boolean", "array", None}
+    if declaration.get("type") == "array":
+        assert declaration["items"] == {"type": "object"}
+        assert declaration["default"] == []
+
+
+def test_images_is_declared_as_an_array_of_objects_for_cli_3_187_or_later() -> None:
+    assert DECLARED["images"]["type"] == "array"
+    assert DECLARED["images"]["items"] == {"type": "object"}
+    assert "3.187.0" in (PROJECT_DIR / "Pulumi.yaml").read_text()  # the minimum CLI, said where it is declared
 
 
 @pytest.mark.parametrize("stack", stack_names())
@@ -45,6 +55,7 @@ def test_every_stack_file_sets_every_required_key_and_no_unknown_one(stack: str)
     ours = {key for key in config if key.startswith(f"{NS}:")}
     assert required <= ours, f"Pulumi.{stack}.yaml lacks {sorted(required - ours)}"
     assert ours <= known, f"Pulumi.{stack}.yaml sets unknown keys {sorted(ours - known)}"
+    check_declared_config(stack)  # what `pulumi preview` checks before the program runs
 
 
 def test_there_is_a_stack_file() -> None:

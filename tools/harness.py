@@ -28,7 +28,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from tools.mocks import OcirMocks
 from tools.monitor import Invocation, RecordingMonitor, Registration
-from tools.stackfiles import PROJECT_DIR, encode_config, load_stack_config, project_name
+from tools.stackfiles import PROJECT_DIR, check_declared_config, encode_config, load_stack_config, project_name
 from tools.wire import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, mask
 
 
@@ -272,6 +272,8 @@ def run_stack(stack: str, *, project_dir: Path = PROJECT_DIR, **kwargs: Any) -> 
     ``<org>/<project>/<stack>``) reads that stack's outputs from an evaluation of it under mocks (a
     deployed source: digests known), unless the mocks already answer for it.
     """
+    # As `pulumi preview` does: refuse a stack whose declared config is missing or mistyped before the program runs.
+    check_declared_config(stack, project_dir)
     config = load_stack_config(stack, project_dir)
     kwargs.setdefault("secret_keys", config.secret_keys)
     source = config.values.get(config.key("promoteFrom"), "").split("/")

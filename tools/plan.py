@@ -25,7 +25,7 @@ from . import plan_diff
 from .harness import StackRun, run_stack
 from .mocks import OcirMocks
 from .plan_diff import is_cloud_resource
-from .stackfiles import PROJECT_DIR, StackFileError, load_stack_config, stack_names
+from .stackfiles import PROJECT_DIR, StackFileError, load_stack_config, project_name, stack_names
 from .wire import UNKNOWN, is_secret, secret_paths
 
 SECRET = "[secret]"
@@ -238,6 +238,15 @@ def render_text(document: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _failed(stack: str, project_dir: Path, errors: str) -> dict[str, Any]:
+    """The plan of a failed run says so, so that a diff of it fails instead of reading "no resources"."""
+    try:
+        project = project_name(project_dir)
+    except StackFileError:
+        project = ""
+    return {"project": project, "stack": stack, "errors": errors.splitlines()}
+
+
 def main(argv: list[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
@@ -262,14 +271,15 @@ def main(argv: list[str] | None = None) -> int:
             args.stack, project_dir=args.project_dir, mocks=OcirMocks(plan=True), preview=True, raise_errors=False
         )
     except StackFileError as error:
-        print(error, file=sys.stderr)  # `<file>:<line>:<column>: <what>`, as compilers say it
+        # `<file>:<line>:<column>: <what>`, as compilers say it, or the CLI's line for config it refuses.
+        print(error, file=sys.stderr)
+        if args.json:
+            print(json.dumps(_failed(args.stack, args.project_dir, str(error)), indent=2))
         return 1
     if run.error is not None:
         print(f"error: stack {args.stack} is not valid:\n{run.error}", file=sys.stderr)
         if args.json:
-            # The plan of a failed run says so, so that a diff of it fails instead of reading "no resources".
-            failed = {"project": run.project, "stack": args.stack, "errors": str(run.error).splitlines()}
-            print(json.dumps(failed, indent=2))
+            print(json.dumps(_failed(args.stack, args.project_dir, str(run.error)), indent=2))
         return 1
     document = plan_document(run, load_stack_config(args.stack, args.project_dir).values)
     if args.json:
