@@ -1,6 +1,6 @@
-"""What the Pulumi CLI does with the project's config before the program runs, as tools/stackfiles.py
-mirrors it: declared keys in the project's namespace, required keys and types checked first (pulumi/pulumi
-pkg/workspace/config.go), and what `pulumi new` writes from the template's prompts.
+"""What the Pulumi CLI does with the project's config before the program runs, as tools/stackfiles.py and
+tools/plan.py mirror it: declared keys in the project's namespace, required keys and types checked first
+(pulumi/pulumi pkg/workspace/config.go), `pulumi new`'s prompts, and the default providers' names.
 
 Every test writes a project of its own under tmp_path.
 """
@@ -17,6 +17,7 @@ import yaml
 from tests.conftest import NS
 from tests.projects import DEV, write_project
 from tools import plan
+from tools.plan import default_provider_name
 from tools.stackfiles import StackFileError, check_declared_config, load_stack_config, new_stack_config, project_name
 
 NAME = "billing"
@@ -160,3 +161,23 @@ def test_the_plan_of_a_stack_the_cli_would_refuse_prints_the_clis_line(
         "stack": "dev",
         "errors": ["Stack 'dev' is missing configuration value 'prefix'"],
     }
+
+
+@pytest.mark.parametrize(
+    ("version", "name"),
+    [
+        (None, "default"),
+        ("5.5.0", "default_5_5_0"),
+        ("0.0.22", "default_0_0_22"),
+        ("3.1.0-alpha.1", "default_3_1_0_alpha_1"),
+        ("1.2.3-rc.4+build.7", "default_1_2_3_rc_4_build_7"),
+    ],
+)
+def test_default_providers_are_named_after_the_version_asked_for(version: str | None, name: str) -> None:
+    # pkg/resource/deploy/providers/provider.go, ProviderRequest.DefaultName.
+    assert default_provider_name(version) == name
+
+
+def test_a_version_that_is_not_semver_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a semantic version"):
+        default_provider_name("5.5")

@@ -266,5 +266,7 @@ def test_the_plan_shows_the_default_providers_and_their_region() -> None:
     assert set(providers) == {"pulumi:providers:oci", "pulumi:providers:docker"}
     assert providers["pulumi:providers:oci"]["config"] == {"region": "eu-frankfurt-1"}
     assert providers["pulumi:providers:oci"]["version"] == "5.5.0"
+    # The engine's name for it (pkg/resource/deploy/providers/provider.go, DefaultName): not "default".
+    assert providers["pulumi:providers:oci"]["name"] == "default_5_5_0"
     unset = {p["type"]: p for p in document()["providers"]}
     assert unset["pulumi:providers:oci"]["config"]["region"].startswith("(from the OCI config file")

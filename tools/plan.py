@@ -14,10 +14,11 @@ config is invalid, 2 when the stack file does not exist.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import re
 import sys
 from collections.abc import Mapping
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -74,10 +75,38 @@ def run_stack_name(resource: Any) -> str:
 
 
 def _package_version(package: str) -> str | None:
+    """The version the package's SDK asks the engine for: every resource's `version` option is its
+    `_utilities.get_version()`, the package's version in semver (pulumi_oci/_utilities.py,
+    get_resource_opts_defaults)."""
     try:
-        return metadata.version(f"pulumi_{package}")
-    except metadata.PackageNotFoundError:
+        utilities = importlib.import_module(f"pulumi_{package.replace('-', '_')}._utilities")
+    except ImportError:
         return None
+    version = utilities.get_version()
+    return str(version) if version else None
+
+
+_SEMVER = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?")
+
+
+def default_provider_name(version: str | None) -> str:
+    """The name the engine gives the default provider of a package the program asks for at ``version``.
+
+    pulumi/pulumi pkg/resource/deploy/providers/provider.go, ``ProviderRequest.DefaultName``: "default",
+    then, when a version is requested, ``_<major>_<minor>_<patch>`` and ``_<identifier>`` for each
+    pre-release and build identifier (QNames may not hold dashes or dots). A plugin download URL would
+    be appended too; none of the packages the program uses sets one.
+    """
+    if not version:
+        return "default"
+    match = _SEMVER.fullmatch(version)
+    if not match:
+        raise ValueError(f"not a semantic version: {version!r}")
+    major, minor, patch, pre, build = match.groups()
+    parts = ["default", str(int(major)), str(int(minor)), str(int(patch))]
+    parts += pre.split(".") if pre else []
+    parts += build.split(".") if build else []
+    return "_".join(parts)
 
 
 def default_providers(run: StackRun, config: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -102,11 +131,12 @@ def default_providers(run: StackRun, config: Mapping[str, Any]) -> list[dict[str
         }
         if package == "oci" and "region" not in settings:
             settings["region"] = "(from the OCI config file, or TF_VAR_region)"
+        version = _package_version(package)
         providers.append(
             {
                 "type": f"pulumi:providers:{package}",
-                "name": "default",
-                "version": _package_version(package),
+                "name": default_provider_name(version),
+                "version": version,
                 "config": settings,
             }
         )
@@ -212,8 +242,8 @@ def render_text(document: dict[str, Any]) -> str:
         out.append("")
         out.append("Default providers (the engine creates them for resources that name none):")
         for provider in document["providers"]:
-            version = f" {provider['version']}" if provider.get("version") else ""
-            out.append(f"  {provider['type']}{version}")
+            version = f" ({provider['version']})" if provider.get("version") else ""
+            out.append(f"  {provider['type']}  {provider['name']}{version}")
             out.extend(_lines(provider["config"], 4))
     out.append("")
     out.append("Resources:")
