@@ -10,6 +10,7 @@ import yaml
 
 from stackconfig.keys import KEYS
 from tests.conftest import NS
+from tools.rename import check_project_name
 from tools.stackfiles import PROJECT_DIR, check_declared_config, stack_names
 
 PROJECT = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
@@ -18,8 +19,7 @@ DECLARED: dict[str, Any] = PROJECT["config"]
 
 def test_project_has_a_pulumi_project_name_and_runs_python_from_the_venv() -> None:
     # Any name the CLI accepts: it is the config namespace, which the program and the tools read from here.
-    assert re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", PROJECT["name"])
-    assert PROJECT["name"] == NS
+    assert check_project_name(PROJECT["name"]) == NS
     assert PROJECT["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
 
 
