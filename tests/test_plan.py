@@ -43,7 +43,7 @@ def test_text_plan_lists_every_resource_with_statements_and_image_references(
 def test_json_plan_is_complete_and_machine_readable(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert plan.main(["prod", "--json", "--project-dir", str(project)]) == 0
     document = json.loads(capsys.readouterr().out)
-    assert (document["project"], document["stack"]) == ("ocir", "prod")
+    assert (document["project"], document["stack"]) == (NS, "prod")
     by_type: dict[str, list[dict[str, Any]]] = {}
     for resource in document["resources"]:
         by_type.setdefault(resource["type"], []).append(resource)

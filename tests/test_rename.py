@@ -18,7 +18,8 @@ from tools import plan, policy_check, rename, urns
 from tools.harness import run_program, run_stack
 from tools.stackfiles import StackFileError, check_declared_config, load_stack_config, project_name
 
-NEW = "acme-registry"
+# A name unlike the project's, whatever a fork has named it.
+NEW = "acme-registry" if NS != "acme-registry" else "acme-registry-next"
 
 
 def _forked(directory: Path) -> Path:
