@@ -126,10 +126,18 @@ def test_a_copy_of_our_workflow_with_one_weakness_is_caught(tmp_path: Path) -> N
             'repos/$REPO/issues/$PR/comments" \\', 'repos/$REPO/issues/${{ github.head_ref }}/comments" \\', 1
         ),
     }
-    expected = {"unpinned": "unpinned-uses", "credentials": "artipacked", "injection": "template-injection"}
+    test = (WORKFLOWS / "test.yml").read_text()
+    # Every deploy secret, not the five named: zizmor's secrets-inherit.
+    weakened["inherit"] = re.sub(r"    secrets:\n(      \w+: .*\n)+", "    secrets: inherit\n", test)
+    expected = {
+        "unpinned": "unpinned-uses",
+        "credentials": "artipacked",
+        "injection": "template-injection",
+        "inherit": "secrets-inherit",
+    }
     for name, text in weakened.items():
-        assert text != preview, name
-        path = tmp_path / name / "preview.yml"
+        assert text != (test if name == "inherit" else preview), name
+        path = tmp_path / name / ("test.yml" if name == "inherit" else "preview.yml")
         path.parent.mkdir()
         path.write_text(text)
         assert expected[name] in {finding["ident"] for finding in zizmor(path)}, name
@@ -157,7 +165,7 @@ def test_actions_are_pinned_to_full_shas_with_their_version(path: Path) -> None:
 def test_least_privilege_checkout_and_concurrency(path: Path) -> None:
     document = load(path)
     assert document["permissions"] == {}, "workflow-level permissions must be empty; jobs ask for theirs"
-    if document["on"] == {"workflow_call": None}:
+    if list(document["on"]) == ["workflow_call"]:
         # A reusable workflow runs in its caller's run: the calling job holds the concurrency group.
         callers = [
             job for job in load(WORKFLOWS / "test.yml")["jobs"].values() if job.get("uses", "").endswith(path.name)
@@ -209,8 +217,8 @@ def test_the_plan_diff_runs_without_secrets_and_is_posted_without_running_pr_cod
     assert any("tools.plan diff" in step.get("run", "") for step in diff["steps"])
     assert post["needs"] == "plan-diff"
     assert post["permissions"] == {"pull-requests": "write"}
-    assert post["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
     assert not any("checkout" in step.get("uses", "") for step in post["steps"])
+    assert post["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
     # Same-repository only for everything that holds a secret or a write token (and the stack list
     # only the credentialed preview uses).
     assert jobs["stacks"]["if"] == post["if"]
@@ -220,14 +228,13 @@ def test_the_plan_diff_runs_without_secrets_and_is_posted_without_running_pr_cod
 def test_only_a_tested_push_to_main_deploys_one_at_a_time() -> None:
     # deploy.yml has no trigger of its own: test.yml calls it, in the same run and on the same
     # commit, after the job that runs the tests (.ci/run, integration tests included) has passed.
-    assert load(WORKFLOWS / "deploy.yml")["on"] == {"workflow_call": None}
+    assert list(load(WORKFLOWS / "deploy.yml")["on"]) == ["workflow_call"]
     test = load(WORKFLOWS / "test.yml")
     assert test["on"] == {"pull_request": None, "push": {"branches": ["main"]}}
     (caller,) = [job for job in test["jobs"].values() if "uses" in job]
     assert caller["uses"] == "./.github/workflows/deploy.yml"
     assert caller["needs"] == "test"
     assert caller["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
-    assert "secrets" not in caller  # the deploy jobs take theirs from their environments
     assert caller["permissions"] == {"contents": "read"}
     # One deployment at a time, never cancelled: a newer merge waits.
     assert caller["concurrency"]["cancel-in-progress"] is False
@@ -417,3 +424,57 @@ def test_a_failed_plan_fails_the_plan_diff_job_after_the_comment_is_uploaded() -
     assert names[-1] == "Fail when a plan failed"
     assert upload < len(names) - 1
     assert steps[-1]["run"] == 'test "$(cat plan-diff/failed)" = 0'
+
+
+# --- new stacks, deploy secrets, comments that say what happened ---------------------------------------
+
+
+def _pulumi_steps(workflow: str) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (job_name, step)
+        for job_name, job in load(WORKFLOWS / workflow)["jobs"].items()
+        for step in job.get("steps", [])
+        if step.get("uses", "").startswith("pulumi/actions@")
+    ]
+
+
+@pytest.mark.parametrize("workflow", ["preview.yml", "deploy.yml"])
+def test_previews_and_deploys_create_a_stack_that_does_not_exist_yet(workflow: str) -> None:
+    # pulumi/actions v7.0.0 src/main.ts: `config.upsert ? createOrSelectStack : selectStack`, and action.yml's
+    # `upsert` defaults to 'false': without it a pull request adding Pulumi.<stack>.yaml fails its preview, and
+    # on main the failed non-production leg skips every production update.
+    steps = _pulumi_steps(workflow)
+    assert steps
+    for job_name, step in steps:
+        assert step["with"]["upsert"] is True, job_name
+
+
+def _secrets_read(document: dict[str, Any]) -> set[str]:
+    return set(re.findall(r"\$\{\{ secrets\.(\w+) \}\}", json.dumps(document["jobs"])))
+
+
+def test_the_deploy_secrets_are_passed_by_name_and_declared_optional() -> None:
+    deploy = load(WORKFLOWS / "deploy.yml")
+    declared: dict[str, dict[str, Any]] = deploy["on"]["workflow_call"]["secrets"]
+    # Every secret the deploy jobs read is one the call declares (a called workflow's job sees no other) ...
+    assert (
+        _secrets_read(deploy)
+        == set(declared)
+        == {
+            "PULUMI_ACCESS_TOKEN",
+            "OCI_TENANCY_OCID",
+            "OCI_USER_OCID",
+            "OCI_FINGERPRINT",
+            "OCI_PRIVATE_KEY",
+        }
+    )
+    # ... none required: an environment secret is not visible to the calling job, and a required secret it
+    # cannot pass fails the call (actions/runner#1413) ...
+    assert all(declaration["required"] is False and declaration["description"] for declaration in declared.values())
+    # ... and the caller passes each by name, nothing more (no `secrets: inherit`).
+    (caller,) = [job for job in load(WORKFLOWS / "test.yml")["jobs"].values() if "uses" in job]
+    assert caller["secrets"] == {name: f"${{{{ secrets.{name} }}}}" for name in declared}
+    # The jobs that read them run in an environment, whose secrets win over the repository's.
+    for name, job in deploy["jobs"].items():
+        if _secrets_read({"jobs": {name: job}}):
+            assert "environment" in job, name
