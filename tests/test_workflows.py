@@ -218,11 +218,12 @@ def test_the_plan_diff_runs_without_secrets_and_is_posted_without_running_pr_cod
     assert post["needs"] == "plan-diff"
     assert post["permissions"] == {"pull-requests": "write"}
     assert not any("checkout" in step.get("uses", "") for step in post["steps"])
-    assert post["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
     # Same-repository only for everything that holds a secret or a write token (and the stack list
     # only the credentialed preview uses).
-    assert jobs["stacks"]["if"] == post["if"]
-    assert jobs["preview"]["if"].startswith(f"{post['if']} && ")
+    same_repository = "github.event.pull_request.head.repo.full_name == github.repository"
+    assert same_repository in post["if"]
+    assert jobs["stacks"]["if"] == same_repository
+    assert jobs["preview"]["if"].startswith(f"{same_repository} && ")
 
 
 def test_only_a_tested_push_to_main_deploys_one_at_a_time() -> None:
@@ -478,3 +479,103 @@ def test_the_deploy_secrets_are_passed_by_name_and_declared_optional() -> None:
     for name, job in deploy["jobs"].items():
         if _secrets_read({"jobs": {name: job}}):
             assert "environment" in job, name
+
+
+def test_the_plan_diff_comment_is_posted_when_a_plan_failed() -> None:
+    post = load(WORKFLOWS / "preview.yml")["jobs"]["comment-plan-diff"]
+    condition = " ".join(post["if"].split())
+    # Without a status function GitHub adds success(), which skips the job exactly when the plan-diff job
+    # fails (its last step fails after the comment that says which plan failed is uploaded).
+    assert condition.startswith("${{ !cancelled() && ")
+    assert "(needs.plan-diff.result == 'success' || needs.plan-diff.result == 'failure')" in condition
+    assert "always()" not in condition
+
+
+def test_a_failed_preview_replaces_its_comment_with_one_that_says_so() -> None:
+    preview = load(WORKFLOWS / "preview.yml")["jobs"]["preview"]
+    names = [step.get("id") or step.get("name") for step in preview["steps"]]
+    action = names.index("preview")
+    (failed,) = [step for step in preview["steps"] if step.get("if") == "failure()"]
+    assert preview["steps"].index(failed) > action
+    assert failed["env"]["PROJECT"] == "${{ fromJSON(needs.stacks.outputs.project) }}"
+    assert failed["env"]["STACK"] == preview["steps"][action]["with"]["stack-name"]
+    assert "${{" not in failed["run"]
+    stacks = load(WORKFLOWS / "preview.yml")["jobs"]["stacks"]
+    assert stacks["outputs"]["project"] == "${{ steps.list.outputs.project }}"
+
+
+FAKE_GH = """#!/usr/bin/env python3
+import json, os, sys
+log = os.environ["GH_LOG"]
+with open(log, "a") as calls:
+    calls.write(json.dumps(sys.argv[1:]) + "\\n")
+if "--method" not in sys.argv:
+    print(open(os.environ["GH_COMMENTS"]).read())
+"""
+
+
+def _failed_preview(tmp_path: Path, comments: list[dict[str, Any]]) -> tuple[list[list[str]], str, str]:
+    """The workflow's own failure step, run with a stand-in `gh` that answers ``comments`` and logs each call."""
+    (step,) = [s for s in load(WORKFLOWS / "preview.yml")["jobs"]["preview"]["steps"] if s.get("if") == "failure()"]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gh").write_text(FAKE_GH)
+    (bin_dir / "gh").chmod(0o755)
+    (tmp_path / "comments.json").write_text(json.dumps(comments))
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "GH_LOG": str(tmp_path / "gh.log"),
+        "GH_COMMENTS": str(tmp_path / "comments.json"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "PR": "7",
+        "REPO": "acme/registry",
+        "PROJECT": "billing",
+        "STACK": "acme/dev",
+        "RUN_URL": "https://github.com/acme/registry/actions/runs/42",
+    }
+    result = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    calls = [json.loads(line) for line in (tmp_path / "gh.log").read_text().splitlines()]
+    return calls, (tmp_path / "preview-failed.md").read_text(), (tmp_path / "summary.md").read_text()
+
+
+# What pulumi/actions v7.0.0 posts (src/libs/pr.ts): the heading `#### :tropical_drink: \`<command>\` on
+# <project>/<stack-name>` and a <details> block whose summary line it looks for when it edits its comment.
+ACTION_COMMENT = "#### :tropical_drink: `preview` on billing/acme/dev\n\n<details>\n<summary>Pulumi report</summary>\n"
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("jq") is None, reason="needs bash and jq")
+def test_the_failure_step_edits_the_actions_comment_for_the_stack(tmp_path: Path) -> None:
+    comments = [
+        {"id": 1, "user": {"login": "someone"}, "body": ACTION_COMMENT},
+        {"id": 2, "user": {"login": "github-actions[bot]"}, "body": "<!-- ocir-plan-diff -->"},
+        {"id": 3, "user": {"login": "github-actions[bot]"}, "body": ACTION_COMMENT.replace("acme/dev", "acme/prod")},
+        {"id": 4, "user": {"login": "github-actions[bot]"}, "body": ACTION_COMMENT + "+ 3 to create"},
+        {"id": 5, "user": {"login": "github-actions[bot]"}, "body": ACTION_COMMENT + "(a later duplicate)"},
+    ]
+    calls, body, summary = _failed_preview(tmp_path, comments)
+    # The first of the stack's comments, the one pulumi/actions edits (`comments.find`).
+    assert calls[-1][:4] == ["api", "--method", "PATCH", "repos/acme/registry/issues/comments/4"]
+    assert len(calls) == 2
+    # The action finds this comment again next time: same heading, same summary line.
+    assert body.startswith("#### :tropical_drink: `preview` on billing/acme/dev\n")
+    assert "<summary>Pulumi report</summary>" in body
+    assert "**The preview failed**" in body
+    assert "https://github.com/acme/registry/actions/runs/42" in body
+    assert summary == body
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("jq") is None, reason="needs bash and jq")
+def test_the_failure_step_posts_a_comment_when_the_stack_has_none(tmp_path: Path) -> None:
+    other = {"id": 3, "user": {"login": "github-actions[bot]"}, "body": ACTION_COMMENT.replace("acme/dev", "acme/prod")}
+    calls, body, _ = _failed_preview(tmp_path, [other])
+    assert calls[-1][:4] == ["api", "--method", "POST", "repos/acme/registry/issues/7/comments"]
+    assert "**The preview failed**" in body
