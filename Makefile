@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 ENGINE_DIR ?= /tmp/ocir-engine
 ENGINE_HOST := unix://$(ENGINE_DIR)/docker.sock
 
-.PHONY: plan test lint typecheck unit policy bench clean engine engine-stop integration bench-image
+.PHONY: plan test lint typecheck unit policy policy-venv bench clean engine engine-stop integration bench-image
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,17 @@ test: lint typecheck unit
 policy: $(VENV)/.dev
 	$(BIN)/python -m tools.policy_check
 
+# The policy pack's own virtualenv, which `pulumi preview --policy-pack policy` runs the pack with
+# (PulumiPolicy.yaml: virtualenv venv). The CLI does not create it for a local pack; `cd policy &&
+# pulumi install` would do the same as this.
+POLICY_VENV := policy/venv
+policy-venv: $(POLICY_VENV)/.installed
+
+$(POLICY_VENV)/.installed: policy/requirements.txt
+	$(PYTHON) -m venv $(POLICY_VENV)
+	$(POLICY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r policy/requirements.txt
+	touch $@
+
 bench: $(VENV)/.runtime
 	$(BIN)/python benchmarks/eval_vs_import.py
 
@@ -66,4 +77,4 @@ bench-image: $(VENV)/.dev engine
 	DOCKER_HOST=$(ENGINE_HOST) $(BIN)/python benchmarks/image_build.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(POLICY_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
