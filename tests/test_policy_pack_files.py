@@ -79,9 +79,12 @@ def test_the_packs_virtualenv_holds_everything_the_pack_imports() -> None:
 def test_make_policy_venv_builds_it_from_the_packs_requirements_alone() -> None:
     makefile = (PROJECT_DIR / "Makefile").read_text()
     assert re.search(r"^policy-venv: \$\(POLICY_VENV\)/\.installed$", makefile, re.MULTILINE)
+    # As a make of its own, also when the tests run under `make test` (no inherited flags or level).
+    env = {key: value for key, value in os.environ.items() if key not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
     result = subprocess.run(
-        ["make", "-n", "-B", "policy-venv", "PYTHON=python3"],
+        ["make", "--no-print-directory", "-n", "-B", "policy-venv", "PYTHON=python3"],
         cwd=PROJECT_DIR,
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
