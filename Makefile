@@ -3,8 +3,12 @@
 #   make test   set up the venv and run lint, type checks and all tests (the integration tests
 #               run when DOCKER_HOST names an engine that answers, see `make engine`; they skip,
 #               saying why, otherwise)
+# and, before `pulumi preview --policy-pack policy`:
+#   make policy-venv   the policy pack's own virtualenv, policy/venv, from policy/requirements.txt alone
 PYTHON ?= python3
 VENV ?= venv
+# The policy pack's virtualenv: PulumiPolicy.yaml names it (virtualenv: venv, relative to policy/).
+POLICY_VENV ?= policy/venv
 STACK ?=
 BIN := $(VENV)/bin
 # The private Docker engine of `make engine` (tools/local-dockerd.sh); needs root.
@@ -44,13 +48,13 @@ test: lint typecheck unit
 policy: $(VENV)/.dev
 	$(BIN)/python -m tools.policy_check
 
-# The policy pack's own virtualenv, which `pulumi preview --policy-pack policy` runs the pack with
-# (PulumiPolicy.yaml: virtualenv venv). The CLI does not create it for a local pack; `cd policy &&
-# pulumi install` would do the same as this.
-POLICY_VENV := policy/venv
+# The CLI runs a local pack with the virtualenv PulumiPolicy.yaml names but does not create it (only
+# `pulumi install` in policy/ would). Made afresh from policy/requirements.txt alone whenever that file
+# changes, so the pack runs with exactly what it declares (tests/integration/test_policy_pack.py).
 policy-venv: $(POLICY_VENV)/.installed
 
 $(POLICY_VENV)/.installed: policy/requirements.txt
+	rm -rf $(POLICY_VENV)
 	$(PYTHON) -m venv $(POLICY_VENV)
 	$(POLICY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r policy/requirements.txt
 	touch $@

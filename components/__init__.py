@@ -3,7 +3,9 @@
 A component package: Python programs import the classes below, programs in any other Pulumi language
 add the package with `pulumi package add` (see PulumiPlugin.yaml and __main__.py). The pure modules
 (naming, statements, regions, tokens) import without Pulumi; the components load on first use, so
-`import components.naming` stays cheap.
+`import components.naming` stays cheap. Each component's arguments and their rules (``*_args``) import
+without the provider SDKs, so the policy pack, which runs with pulumi and pulumi-policy alone, can check
+a stack's config with them.
 """
 
 import importlib
@@ -15,22 +17,22 @@ _EXPORTS = {
     "ArgumentError": "_args",
     "already_checked": "_args",
     "OcirProject": "project",
-    "OcirProjectArgs": "project",
-    "ProjectImageArgs": "project",
-    "check_project_args": "project",
+    "OcirProjectArgs": "project_args",
+    "ProjectImageArgs": "project_args",
+    "check_project_args": "project_args",
     "RepositoryAccessPolicy": "access_policy",
-    "RepositoryAccessPolicyArgs": "access_policy",
+    "RepositoryAccessPolicyArgs": "access_policy_args",
     "RegistryCredentials": "credentials",
-    "RegistryCredentialsArgs": "credentials",
-    "RegistryAuthArgs": "credentials",
+    "RegistryCredentialsArgs": "credentials_args",
+    "RegistryAuthArgs": "credentials_args",
     "Repository": "repository",
-    "RepositoryArgs": "repository",
+    "RepositoryArgs": "repository_args",
     "Image": "image",
-    "ImageArgs": "image",
+    "ImageArgs": "image_args",
     "PromotedImage": "promotion",
-    "PromotedImageArgs": "promotion",
+    "PromotedImageArgs": "promotion_args",
     "ImageScanning": "scanning",
-    "ImageScanningArgs": "scanning",
+    "ImageScanningArgs": "scanning_args",
     "RegistryLoginCheck": "registry_login",
     "RegistryLoginCheckArgs": "registry_login",
     "RegistryLoginError": "registry_login",

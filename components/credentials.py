@@ -1,58 +1,16 @@
 """RegistryCredentials: an auth token for the push user and the docker login it makes."""
 
-from typing import NotRequired, TypedDict
-
 import pulumi
 from pulumi_oci import identity
 
 from . import naming
-from ._args import ArgumentError, Problems, check_args, checks_skipped
-from .limits import check_description
-from .tokens import check_engine_rotates, check_rotation
+from ._args import ArgumentError, check_args, checks_skipped
 
-
-class RegistryAuthArgs(TypedDict):
-    """A docker login: what a push needs to authenticate to the registry."""
-
-    server: pulumi.Input[str]
-    """Registry host, e.g. fra.ocir.io."""
-    username: pulumi.Input[str]
-    """Docker login user, `<namespace>/<user>` or `<namespace>/<domain>/<user>` for OCIR."""
-    password: pulumi.Input[str]
-    """Docker login password (the auth token); always passed on as a secret."""
-
-
-class RegistryCredentialsArgs(TypedDict):
-    user_ocid: pulumi.Input[str]
-    """OCID of the push user; the component creates one auth token for it (OCI allows two per user)."""
-    registry_server: pulumi.Input[str]
-    """Registry host, e.g. fra.ocir.io."""
-    namespace: pulumi.Input[str]
-    """Tenancy Object Storage namespace, the first segment of the login and of image paths."""
-    user_name: NotRequired[pulumi.Input[str]]
-    """The user's login name; default looks it up with oci.identity.getUser."""
-    user_domain: NotRequired[str]
-    """Login domain segment (oracleidentitycloudservice, or an identity domain); default none."""
-    description: NotRequired[str]
-    """Auth token description (at most 400 characters); default says what the token is for."""
-    rotation: NotRequired[str]
-    """Rotation label: changing it replaces the token, the new one created before the old one is deleted
-    (needs Pulumi CLI 3.208.0 or later, which honours replacement triggers); default none (never rotate)."""
-
-
-def check_credentials_args(args: RegistryCredentialsArgs, problems: Problems, path: str = "") -> None:
-    """The credentials' rules on the values known when they are declared."""
-    user_ocid, user_name = args["user_ocid"], args.get("user_name")
-    if isinstance(user_ocid, str):
-        problems.check(f"{path}user_ocid", user_ocid, naming.check_ocid, "user")
-    if isinstance(user_name, str) and user_name:
-        problems.check(f"{path}user_name", user_name, naming.check_user_name)
-    if args.get("user_domain"):
-        problems.check(f"{path}user_domain", args.get("user_domain"), naming.check_user_domain)
-    if args.get("rotation"):
-        problems.check(f"{path}rotation", args.get("rotation"), check_rotation)
-    if "description" in args:
-        problems.check(f"{path}description", args["description"], check_description)
+# The arguments, the docker login type and their rules, without the provider SDK (importable from here as before).
+from .credentials_args import RegistryAuthArgs as RegistryAuthArgs
+from .credentials_args import RegistryCredentialsArgs as RegistryCredentialsArgs
+from .credentials_args import check_credentials_args as check_credentials_args
+from .tokens import check_engine_rotates, rotation_trigger
 
 
 def check_engine(args_type: str, path: str, rotation: str | None) -> None:
@@ -94,7 +52,7 @@ class RegistryCredentials(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 additional_secret_outputs=["token"],
-                replacement_trigger=args.get("rotation") or None,
+                replacement_trigger=rotation_trigger(args.get("rotation")),
                 delete_before_replace=False,
             ),
         )

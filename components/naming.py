@@ -172,3 +172,12 @@ def check_digest_reference(reference: str) -> str:
     if not DIGEST_REFERENCE.match(reference):
         raise ValueError(f"must be a pushed digest, <registry>/<repository>@sha256:<64 hex digits>; got {reference!r}")
     return reference
+
+
+DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def check_digest(digest: str) -> str:
+    if not DIGEST.match(digest):
+        raise ValueError(f"must be an image digest, sha256:<64 hex digits>; got {digest!r}")
+    return digest

@@ -11,51 +11,32 @@ single-platform image (the only kind docker.Image builds) is pushed with the sam
 registry is expected to report the source's digest. `repoDigest` is whatever the registry answered
 and `sourceRepoDigest` what was promoted, so a consumer can compare them.
 
-A multi-platform source (`platforms`) is an image index: pulling it through the docker host would
-keep one platform only. It is copied whole instead, with pulumi-docker-build's `Index` over the
-source index alone (`docker buildx imagetools create`), which pushes an index listing every
-platform's manifest by its source digest; the manifests and their blobs are copied, not rebuilt.
-The source is read through the component's docker-build provider (`providers`), as the pull of
-a single-platform image is through its docker provider.
+A multi-platform source (`platforms`) is an image index: pulling it through the docker host would keep
+one platform only. Each platform's image is copied the same way instead, by the digest the source
+reports for it (`source_platform_digests`): pulled with the docker provider's login, tagged
+`<tag>-<os>-<arch>` (the tag a built multi-platform image gives each platform) and pushed with
+`registry`; then pulumi-docker-build's `Index` pushes `<tag>` as an index over the pushed images, all in
+the target repository. The source is read only through the docker provider's login, never with
+`registry`: pulumi-docker-build keeps one login per registry host (its provider's, then the resource's
+own, the later winning; provider/internal/cli.go), so an Index over the source's own index, on a host
+the source shares with the target, would read the source with the target's login, which the target's
+IAM policy does not let read the source's repositories.
 """
 
-from typing import NotRequired, TypedDict
+import functools
+from typing import Any
 
 import pulumi
 import pulumi_docker as docker
 
 from . import naming
-from ._args import Problems, check_args
-from .credentials import RegistryAuthArgs
-from .image import check_platform, check_platform_list, digest_of, image_index, repo_digest_of, tagged
+from ._args import argument_name, check_args
+from .credentials_args import RegistryAuthArgs
+from .image import digest_of, image_index, platform_digests, platform_tag, repo_digest_of, slug, tagged
 
-
-class PromotedImageArgs(TypedDict):
-    repository_url: pulumi.Input[str]
-    """`<registry>/<namespace>/<repository>` to push to: a Repository's `repositoryUrl`."""
-    tag: str
-    """Image tag to push."""
-    registry: RegistryAuthArgs
-    """Docker login for the push (RegistryCredentials' server, username and password)."""
-    source_reference: pulumi.Input[str]
-    """The image to copy, by digest: `<registry>/<repository>@sha256:<digest>` (a source stack's `repoDigest`)."""
-    platform: NotRequired[str]
-    """Platform to pull, e.g. linux/amd64; default the docker host's."""
-    platforms: NotRequired[list[str]]
-    """The source is a multi-platform image index with these platforms: copy the whole index (every platform,
-    same digests) instead of pulling one platform; not with `platform`. Default: a single-platform source."""
-
-
-def check_promotion(args: PromotedImageArgs, problems: Problems, path: str = "") -> None:
-    problems.check(f"{path}tag", args["tag"], naming.check_tag)
-    if args.get("platform"):
-        problems.check(f"{path}platform", args.get("platform"), check_platform)
-    if "platforms" in args:
-        check_platform_list(
-            args.get("platforms"), args.get("platform"), args["tag"], problems, path, platform_tags=False
-        )
-    if isinstance(args["source_reference"], str):
-        problems.check(f"{path}source_reference", args["source_reference"], naming.check_digest_reference)
+# The arguments and their rules, without the provider SDKs (importable from here as before).
+from .promotion_args import PromotedImageArgs as PromotedImageArgs
+from .promotion_args import check_promotion as check_promotion
 
 
 def _checked_reference(reference: str) -> str:
@@ -79,6 +60,9 @@ class PromotedImage(pulumi.ComponentResource):
     index_digest: pulumi.Output[str | None]
     """`sha256:...` of the pushed image index, as the registry reports it, for a multi-platform source; none
     otherwise."""
+    platform_digests: pulumi.Output[dict[str, str] | None]
+    """For a multi-platform source, per platform the `sha256:...` the registry reported for its pushed copy;
+    none otherwise."""
 
     def __init__(self, name: str, args: PromotedImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_args("PromotedImageArgs", check_promotion, args)
@@ -87,59 +71,13 @@ class PromotedImage(pulumi.ComponentResource):
         reference = pulumi.Output.from_input(args["source_reference"]).apply(_checked_reference)
         self.source_repo_digest = reference
         if args.get("platforms"):
-            # Waits for the repository (through repositoryUrl) and for the caller's dependsOn, as the push below.
-            index = image_index(
-                f"{name}-index",
-                tagged(args["repository_url"], args["tag"]),
-                [reference],
-                args["registry"],
-                pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None),
-            )
-            self.image_name = index.tag
-            self.repo_digest = index.ref.apply(repo_digest_of)
-            self.index_digest = index.ref.apply(digest_of)
-            self.register_outputs(
-                {
-                    "imageName": self.image_name,
-                    "repoDigest": self.repo_digest,
-                    "sourceRepoDigest": self.source_repo_digest,
-                    "indexDigest": self.index_digest,
-                }
-            )
+            self._copy_platforms(name, args, reference, opts)
             return
         self.index_digest = pulumi.Output.from_input(None)
+        self.platform_digests = pulumi.Output.from_input(None)
         # The docker provider comes from the parent chain (`providers`): logged in to the source registry.
-        pulled = docker.RemoteImage(
-            f"{name}-pull",
-            name=reference,
-            platform=args.get("platform"),
-            keep_locally=True,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
         image_name = tagged(args["repository_url"], args["tag"])
-        tag = docker.Tag(
-            f"{name}-tag",
-            source_image=pulled.name,
-            target_image=image_name,
-            # A new source digest re-tags (and, through the trigger below, re-pushes).
-            tag_triggers=[reference],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        registry = args["registry"]
-        pushed = docker.RegistryImage(
-            f"{name}-push",
-            name=tag.target_image,
-            auth_config=docker.RegistryImageAuthConfigArgs(
-                address=registry["server"],
-                username=registry["username"],
-                password=pulumi.Output.secret(registry["password"]),
-            ),
-            # Like docker.Image, a destroy leaves pushed tags in the registry (immutable ones cannot go).
-            keep_remotely=True,
-            triggers={"sourceRepoDigest": reference},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None),
-        )
-
+        pushed = _copy(name, reference, image_name, args.get("platform"), args["registry"], self, opts)
         self.image_name = pushed.name
         self.repo_digest = pulumi.Output.all(image_name, pushed.sha256_digest).apply(
             lambda parts: f"{parts[0].rsplit(':', 1)[0]}@{parts[1]}"
@@ -147,3 +85,112 @@ class PromotedImage(pulumi.ComponentResource):
         self.register_outputs(
             {"imageName": self.image_name, "repoDigest": self.repo_digest, "sourceRepoDigest": self.source_repo_digest}
         )
+
+    def _copy_platforms(
+        self,
+        name: str,
+        args: PromotedImageArgs,
+        reference: pulumi.Output[str],
+        opts: pulumi.ResourceOptions | None,
+    ) -> None:
+        """Each platform's image copied by digest, then `<tag>` pushed as an index over the copies."""
+        digests = pulumi.Output.from_input(args.get("source_platform_digests") or {})
+        copies: dict[str, docker.RegistryImage] = {}
+        for platform in args.get("platforms") or []:
+            source = pulumi.Output.all(reference, digests).apply(
+                functools.partial(_platform_reference, platform=platform)
+            )
+            copies[platform] = _copy(
+                f"{name}-{slug(platform)}",
+                source,
+                tagged(args["repository_url"], platform_tag(args["tag"], platform)),
+                platform,
+                args["registry"],
+                self,
+                opts,
+            )
+        # Every source of the index is in the target repository, on the target's host: the index reads and
+        # pushes with `registry` alone. It waits for the copies (its sources) and so for the caller's dependsOn.
+        pushed = {
+            platform: pulumi.Output.all(copy.name, copy.sha256_digest).apply(
+                lambda parts: f"{parts[0].rsplit(':', 1)[0]}@{parts[1]}"
+            )
+            for platform, copy in copies.items()
+        }
+        index = image_index(
+            f"{name}-index",
+            tagged(args["repository_url"], args["tag"]),
+            list(pushed.values()),
+            args["registry"],
+            pulumi.ResourceOptions(parent=self, depends_on=opts.depends_on if opts else None),
+        )
+        self.image_name = index.tag
+        self.repo_digest = index.ref.apply(repo_digest_of)
+        self.index_digest = index.ref.apply(digest_of)
+        self.platform_digests = pulumi.Output.all(**pushed).apply(platform_digests)
+        self.register_outputs(
+            {
+                "imageName": self.image_name,
+                "repoDigest": self.repo_digest,
+                "sourceRepoDigest": self.source_repo_digest,
+                "indexDigest": self.index_digest,
+                "platformDigests": self.platform_digests,
+            }
+        )
+
+
+def _platform_reference(parts: list[Any], platform: str) -> str:
+    """`<source repository>@<platform digest>` for one platform of a multi-platform source."""
+    reference, digests = parts
+    digest = digests.get(platform) if isinstance(digests, dict) else None
+    try:
+        naming.check_digest(digest if isinstance(digest, str) else "")
+    except ValueError:
+        known = ", ".join(sorted(digests)) if isinstance(digests, dict) and digests else "none"
+        raise pulumi.RunError(
+            f"{argument_name('PromotedImageArgs.source_platform_digests')}: has no digest for {platform} "
+            f"(it has: {known})"
+        ) from None
+    return f"{str(reference).partition('@')[0]}@{digest}"
+
+
+def _copy(
+    name: str,
+    reference: pulumi.Input[str],
+    image_name: pulumi.Input[str],
+    platform: str | None,
+    registry: RegistryAuthArgs,
+    parent: pulumi.Resource,
+    opts: pulumi.ResourceOptions | None,
+) -> docker.RegistryImage:
+    """Pull ``reference`` through the docker provider (the source's login), tag it ``image_name`` and push it
+    with ``registry``; the push waits for the caller's dependsOn."""
+    pulled = docker.RemoteImage(
+        f"{name}-pull",
+        name=reference,
+        platform=platform,
+        keep_locally=True,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    tag = docker.Tag(
+        f"{name}-tag",
+        source_image=pulled.name,
+        target_image=image_name,
+        # A new source digest re-tags (and, through the trigger below, re-pushes).
+        tag_triggers=[reference],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    pushed = docker.RegistryImage(
+        f"{name}-push",
+        name=tag.target_image,
+        auth_config=docker.RegistryImageAuthConfigArgs(
+            address=registry["server"],
+            username=registry["username"],
+            password=pulumi.Output.secret(registry["password"]),
+        ),
+        # Like docker.Image, a destroy leaves pushed tags in the registry (immutable ones cannot go).
+        keep_remotely=True,
+        triggers={"sourceRepoDigest": reference},
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=opts.depends_on if opts else None),
+    )
+    return pushed

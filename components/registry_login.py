@@ -20,7 +20,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from ._args import Problems, check_args
-from .credentials import RegistryAuthArgs
+from .credentials_args import RegistryAuthArgs
 
 DEFAULT_TIMEOUT_SECONDS = 120
 """How long to wait in all: OCI documents up to a minute for a new token, twice that is the bound."""

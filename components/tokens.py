@@ -107,37 +107,29 @@ def check_token_slots(existing: Iterable[ExistingToken], user_ocid: str, prefix:
         )
     raise TokenSlotError(
         "rotation",
-        f"rotating to {rotation!r} creates the new token before deleting the old one, which needs "
+        f"{f'rotating to {rotation!r}' if rotation else 'removing the rotation label rotates the token and'} "
+        "creates the new token before deleting the old one, which needs "
         f"{peak} tokens at once and OCI allows {TOKEN_LIMIT} per user; other tokens of user "
         f"{user_ocid}: {others}. Delete the one that is no longer used, then rotate",
     )
 
 
-def check_rotation_kept(existing: Iterable[ExistingToken], prefix: str, rotation: str | None) -> None:
-    """Raise TokenSlotError (``rotation``) when the stack's live token has a rotation label and the
-    stack now has none.
+NEVER_ROTATED = ""
+"""The replacement trigger of a token that has no rotation label. Never None: the engine reads a null trigger
+on either side as "no trigger" (pulumi/pulumi pkg/resource/deploy/step_generator.go, shouldTriggerReplace), so
+with None for "no label" the first label would replace nothing. An empty string is a value the engine
+compares, and no label can be empty (ROTATION)."""
 
-    The label is the token's replacement trigger. Removing it gives the engine no new trigger value to
-    compare, so whether it replaces the token is the engine's call (and at best unclear); all the stack
-    would change for certain is the token's description, so removing the label would look like a
-    rotation and not be one. Rotating means setting a new label.
+
+def rotation_trigger(rotation: str | None) -> str:
+    """The auth token's replacement trigger for a rotation label (or none): the label itself, so stacks that
+    rotated before keep their trigger, and NEVER_ROTATED without one.
+
+    The engine replaces the token when this differs from the value in the state: on the first label, on every
+    new label, and when the label is removed. A state written by a version that sent no trigger at all holds
+    null, which replaces nothing: upgrading never rotates, and the update writes the trigger to the state.
     """
-    if rotation:
-        return
-    labelled = [
-        token
-        for token in existing
-        if token.state not in _GONE and token.owned_by(prefix) and token.rotation is not None
-    ]
-    if labelled:
-        token = labelled[-1]
-        raise TokenSlotError(
-            "rotation",
-            f"is unset, but this stack's auth token {token.id} carries the rotation label {token.rotation!r}: "
-            "removing the label does not rotate the token (the engine gets no new replacement trigger, only a "
-            f"new description). Set a new label to rotate it (e.g. pulumi config set tokenRotation "
-            f"<new label>), or set it back to {token.rotation!r} to keep the token",
-        )
+    return rotation or NEVER_ROTATED
 
 
 REPLACEMENT_TRIGGER_CLI = "3.208.0"

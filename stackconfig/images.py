@@ -1,7 +1,7 @@
 """The `images` key: each entry's shape and types, its paths in this project, and production's rules.
 
 The rules on the values themselves (names, tags, platforms, lengths, uniqueness) belong to the
-components (components.project.check_project_args) and run there, once.
+components (components.project_args.check_project_args) and run there, once.
 """
 
 import json
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components.project import DEFAULT_CONTEXT, ProjectImageArgs
+from components.project_args import DEFAULT_CONTEXT, ProjectImageArgs
 
 from .errors import Problems
 from .keys import IMAGE_FIELDS, did_you_mean, full

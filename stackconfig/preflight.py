@@ -11,7 +11,6 @@ from components.repository import check_adoption, existing_repository
 from components.tokens import (
     TokenSlotError,
     check_engine_rotates,
-    check_rotation_kept,
     check_token_slots,
     existing_tokens,
 )
@@ -20,17 +19,15 @@ from .settings import Settings
 
 
 def check_tokens(settings: Settings) -> None:
-    """The rotation label works with this engine, is not silently removed, and there is a token slot."""
+    """The rotation label works with this engine and there is a token slot for a rotation."""
     try:
         # An engine that ignores replacement triggers would change the label and never rotate the token.
         check_engine_rotates(settings.token_rotation)
     except ValueError as error:
         raise pulumi.RunError(f"{settings.key('tokenRotation')}: {error}") from error
     try:
-        # OCI allows two auth tokens per user: fail the preview now, not half-way through `up`. Removing a
-        # rotation label would not rotate: refuse it rather than let it look like a rotation.
+        # OCI allows two auth tokens per user: fail the preview now, not half-way through `up`.
         tokens = existing_tokens(settings.user_ocid)
-        check_rotation_kept(tokens, settings.prefix, settings.token_rotation)
         check_token_slots(tokens, settings.user_ocid, settings.prefix, settings.token_rotation)
     except TokenSlotError as error:
         key = settings.key("userOcid" if error.argument == "user" else "tokenRotation")

@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 
 from components import naming
-from components.project import OcirProjectArgs
+from components.project_args import OcirProjectArgs
 
 from .keys import full
 from .settings import Settings
@@ -58,6 +58,25 @@ def source_reference(images: Any, image_name: str, stack: str, platforms: Sequen
     return checked
 
 
+def source_platform_digests(images: Any, image_name: str, stack: str, *, namespace: str) -> dict[str, str]:
+    """The source stack's ``platformDigests`` for a multi-platform ``image_name`` (checked by source_reference
+    first), each a ``sha256:...`` digest, or RunError naming ``<namespace>:promoteFrom``."""
+    key = full(namespace, "promoteFrom")
+    entry = images.get(image_name) if isinstance(images, Mapping) else None
+    digests = entry.get("platformDigests") if isinstance(entry, Mapping) else None
+    if not isinstance(digests, Mapping):
+        raise pulumi.RunError(f"{key}: stack {stack}'s image {image_name!r} reports no platformDigests")
+    checked: dict[str, str] = {}
+    for platform, digest in digests.items():
+        try:
+            checked[str(platform)] = naming.check_digest(digest if isinstance(digest, str) else "")
+        except ValueError:
+            raise pulumi.RunError(
+                f"{key}: stack {stack}'s image {image_name!r} has no pushed digest for {platform} ({digest!r})"
+            ) from None
+    return checked
+
+
 def source_references(
     images: pulumi.Input[Any],
     names: list[str],
@@ -84,11 +103,12 @@ def source_references(
 
 
 def promotion_options(settings: Settings, args: OcirProjectArgs) -> pulumi.ResourceOptions | None:
-    """For promoteFrom: each image's source digest in ``args``, and the providers that pull them.
+    """For promoteFrom: each image's source digests in ``args``, and the docker provider that pulls them.
 
-    The source stack's outputs are read with a StackReference and pulled with its own credentials through
-    a docker provider (and, for a multi-platform image, pulumi-docker-build's, which copies the whole
-    index), so this stack's policy needs no grant on the source's repositories (docs/rollout.md).
+    The source stack's outputs are read with a StackReference and its images pulled with its own login through
+    a docker provider, so this stack's policy needs no grant on the source's repositories (docs/rollout.md). A
+    multi-platform image is copied one platform at a time the same way (components/promotion.py), then joined
+    into an index in this stack's repository with this stack's login only.
     """
     if not settings.promote_from:
         return None
@@ -97,7 +117,6 @@ def promotion_options(settings: Settings, args: OcirProjectArgs) -> pulumi.Resou
             f"{settings.key('promoteFrom')}: {settings.promote_from} is this stack; name the source stack"
         )
     import pulumi_docker as docker
-    import pulumi_docker_build as docker_build
 
     source = pulumi.StackReference(f"{settings.prefix}-promote-from", stack_name=settings.promote_from)
     server = source.require_output("registryServer")
@@ -108,8 +127,9 @@ def promotion_options(settings: Settings, args: OcirProjectArgs) -> pulumi.Resou
         registry_auth=[docker.ProviderRegistryAuthArgs(address=server, username=username, password=password)],
     )
     images = args.get("images") or []
+    source_images = source.require_output("images")
     references = source_references(
-        source.require_output("images"),
+        source_images,
         [image["name"] for image in images],
         settings.promote_from,
         {image["name"]: image.get("platforms") or [] for image in images},
@@ -118,12 +138,18 @@ def promotion_options(settings: Settings, args: OcirProjectArgs) -> pulumi.Resou
     for image in images:
         image["source_reference"] = references[image["name"]]
         image["promoted_from"] = settings.promote_from
-    providers: dict[str, pulumi.ProviderResource] = {"docker": pull_registry}
-    if any(image.get("platforms") for image in images):
-        # A multi-platform image is copied as a whole index, which reads the source through
-        # pulumi-docker-build's provider: logged in to the source the same way.
-        providers["docker-build"] = docker_build.Provider(
-            f"{settings.prefix}-index-registry",
-            registries=[docker_build.RegistryArgs(address=server, username=username, password=password)],
-        )
-    return pulumi.ResourceOptions(providers=providers)
+        if image.get("platforms"):
+            # After the reference's checks (it names a missing image or platform first).
+            image["source_platform_digests"] = pulumi.Output.all(references[image["name"]], source_images).apply(
+                functools.partial(
+                    _platform_digests,
+                    image_name=image["name"],
+                    stack=settings.promote_from,
+                    namespace=settings.namespace,
+                )
+            )
+    return pulumi.ResourceOptions(providers={"docker": pull_registry})
+
+
+def _platform_digests(parts: list[Any], image_name: str, stack: str, namespace: str) -> dict[str, str]:
+    return source_platform_digests(parts[1], image_name, stack, namespace=namespace)

@@ -20,7 +20,7 @@ from typing import Any
 from components import naming
 from components._args import ArgumentError
 from components.limits import MAX_TAG_VALUE, shorten
-from components.project import OcirProjectArgs, check_project_args
+from components.project_args import OcirProjectArgs, check_project_args
 from components.regions import RegionError, resolve_region
 
 from .errors import ConfigError, Problems

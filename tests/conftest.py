@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from tools.engine.mocks import OcirMocks
 from tools.harness import StackRun, run_program
-from tools.mocks import OcirMocks
 from tools.stackfiles import project_name
 
 NS = project_name()

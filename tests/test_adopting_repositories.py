@@ -13,9 +13,9 @@ from components import ArgumentError, OcirProject, Repository
 from components.project import check_project_args
 from tests.conftest import COMPARTMENT, NS, TENANCY, valid_config
 from tests.test_components import project_args, repository_args
+from tools.engine.mocks import OcirMocks
+from tools.engine.types import GET_CONTAINER_REPOSITORY, IMAGE, REPOSITORY
 from tools.harness import StackRun, evaluate
-from tools.mocks import OcirMocks
-from tools.resource_types import GET_CONTAINER_REPOSITORY, IMAGE, REPOSITORY
 
 OCID = "ocid1.containerrepo.oc1.eu-frankfurt-1.aaaaaaaaexistingrepo"
 

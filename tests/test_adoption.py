@@ -13,8 +13,8 @@ from stackconfig.keys import KEYS
 from tests.conftest import NS, TENANCY, USER
 from tests.projects import DEV, PROD, write_project
 from tools import plan, policy_check, urns
+from tools.engine.mocks import OcirMocks
 from tools.harness import run_stack
-from tools.mocks import OcirMocks
 from tools.stackfiles import PROJECT_DIR, StackFileError, check_declared_config, new_stack_config
 
 BROKEN_YAML = f"config:\n  {NS}:prefix: p-x\n  {NS}:images:\n    - name: api\n     tag: '1'\n"

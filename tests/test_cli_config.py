@@ -65,7 +65,7 @@ def test_a_required_key_missing_is_refused_with_the_clis_line(tmp_path: Path, mi
 
 
 def test_a_key_set_under_another_namespace_does_not_count(tmp_path: Path) -> None:
-    project = _project(tmp_path, {"prefix": {"type": "string"}}, dev={"ocir:prefix": "p-dev"})
+    project = _project(tmp_path, {"prefix": {"type": "string"}}, dev={"elsewhere:prefix": "p-dev"})
     assert _refusal(project) == "Stack 'dev' is missing configuration value 'prefix'"
 
 

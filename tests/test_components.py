@@ -41,9 +41,8 @@ from components import (
     check_project_args,
 )
 from tests.conftest import COMPARTMENT, NS, TENANCY, TOKEN, USER
-from tools.harness import StackRun, evaluate
-from tools.mocks import OcirMocks
-from tools.resource_types import (
+from tools.engine.mocks import OcirMocks
+from tools.engine.types import (
     AUTH_TOKEN,
     GET_NAMESPACE,
     GET_USER,
@@ -55,7 +54,8 @@ from tools.resource_types import (
     REPOSITORY,
     TAG,
 )
-from tools.urn_rules import alias_urns
+from tools.engine.urns import alias_urns
+from tools.harness import StackRun, evaluate
 
 SOURCE_DIGEST = "sha256:" + "d" * 64
 SOURCE = f"fra.ocir.io/devns/p-dev-api@{SOURCE_DIGEST}"

@@ -31,10 +31,10 @@ from components.tokens import ExistingToken, token_description
 from stackconfig import program_tags
 from tests.conftest import NS, TENANCY, USER, valid_config
 from tests.test_components import project_args, refused, repository_args
+from tools.engine.mocks import OcirMocks
+from tools.engine.types import AUTH_TOKEN, POLICY, REPOSITORY
+from tools.engine.wire import SECRET_SIG, SECRET_VALUE_SIG
 from tools.harness import StackRun, evaluate
-from tools.mocks import OcirMocks
-from tools.resource_types import AUTH_TOKEN, POLICY, REPOSITORY
-from tools.wire import SECRET_SIG, SECRET_VALUE_SIG
 
 PREFIX_88 = "p" * 88
 GROUP_100 = "g" * 100

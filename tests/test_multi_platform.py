@@ -31,10 +31,11 @@ from stackconfig import ConfigError, parse_settings
 from stackconfig.promotion import source_reference
 from tests.conftest import NS, TENANCY, TOKEN, USER, valid_config
 from tests.projects import DEV, PROD
+from tools.engine.credentials import registry_uses
+from tools.engine.mocks import OcirMocks
+from tools.engine.types import IMAGE, INDEX, LOGIN_CHECK, POLICY, REGISTRY_IMAGE, REMOTE_IMAGE, REPOSITORY, TAG
 from tools.harness import StackRun, evaluate, reference_outputs, run_program
-from tools.mocks import OcirMocks
 from tools.policy_check import check_resource, check_run
-from tools.resource_types import IMAGE, INDEX, LOGIN_CHECK, POLICY, REGISTRY_IMAGE, REMOTE_IMAGE, REPOSITORY, TAG
 from tools.stackfiles import PROJECT_DIR, encode_config
 
 LOGIN: RegistryAuthArgs = {"server": "iad.ocir.io", "username": "axaxnpcrorw5/ci-bot", "password": "plain-password"}
@@ -174,29 +175,67 @@ def test_platform_tags_and_digests() -> None:
 # --- PromotedImage ---------------------------------------------------------------------------
 
 
-def test_promoting_a_multi_platform_image_copies_the_whole_index() -> None:
+SOURCE_PLATFORMS = {"linux/amd64": f"sha256:{'a' * 64}", "linux/arm64": f"sha256:{'b' * 64}"}
+
+
+def test_promoting_a_multi_platform_image_copies_each_platform_by_digest() -> None:
     def program() -> None:
         promoted = PromotedImage(
             "api",
-            PromotedImageArgs(repository_url=URL, tag="2.1", registry=LOGIN, source_reference=SOURCE, platforms=BOTH),
+            PromotedImageArgs(
+                repository_url=URL,
+                tag="2.1",
+                registry=LOGIN,
+                source_reference=SOURCE,
+                platforms=BOTH,
+                source_platform_digests=SOURCE_PLATFORMS,
+            ),
         )
         pulumi.export("repoDigest", promoted.repo_digest)
         pulumi.export("indexDigest", promoted.index_digest)
+        pulumi.export("platformDigests", promoted.platform_digests)
         pulumi.export("sourceRepoDigest", promoted.source_repo_digest)
 
     result = run(program)
-    # No pull through the docker host (which keeps one platform): the index is copied as a whole.
-    assert result.of_type(REMOTE_IMAGE) == result.of_type(TAG) == result.of_type(REGISTRY_IMAGE) == []
     assert result.of_type(IMAGE) == []
+    source_repository = SOURCE.split("@")[0]
+    pulls = {r.plain["platform"]: r.plain["name"] for r in result.of_type(REMOTE_IMAGE)}
+    assert pulls == {platform: f"{source_repository}@{digest}" for platform, digest in SOURCE_PLATFORMS.items()}
+    tags = sorted(r.plain["targetImage"] for r in result.of_type(TAG))
+    assert tags == [f"{URL}:{platform_tag('2.1', platform)}" for platform in BOTH]
+    pushes = result.of_type(REGISTRY_IMAGE)
+    assert sorted(r.plain["name"] for r in pushes) == tags
+    for push in pushes:
+        assert push.plain["keepRemotely"] is True
+        assert push.plain["authConfig"]["username"] == LOGIN["username"]
+        assert push.secret_inputs == ["authConfig.password"]
+    # The index is made in the target repository, over what the pushes reported (not the source's digests).
     index = result.one(INDEX)
-    assert index.plain["sources"] == [SOURCE]
+    reported = {r.plain["name"]: r.state["sha256Digest"] for r in pushes}
+    assert sorted(index.plain["sources"]) == sorted(f"{URL}@{digest}" for digest in reported.values())
     assert index.plain["tag"] == f"{URL}:2.1"
     assert index.secret_inputs == ["registry.password"]
-    reported = index.state["ref"].split("@")[1]
-    assert reported != SOURCE.split("@")[1]
-    assert result.outputs["repoDigest"].value == f"{URL}@{reported}"
-    assert result.outputs["indexDigest"].value == reported
+    assert index.retain_on_delete is True
+    digest = index.state["ref"].split("@")[1]
+    assert result.outputs["repoDigest"].value == f"{URL}@{digest}"
+    assert result.outputs["indexDigest"].value == digest
+    assert result.outputs["platformDigests"].value == {
+        platform: reported[f"{URL}:{platform_tag('2.1', platform)}"] for platform in BOTH
+    }
     assert result.outputs["sourceRepoDigest"].value == SOURCE
+
+
+def test_a_multi_platform_promotion_needs_each_platforms_source_digest() -> None:
+    args = PromotedImageArgs(repository_url=URL, tag="2.1", registry=LOGIN, source_reference=SOURCE, platforms=BOTH)
+    error = refusal(lambda: PromotedImage("api", args))
+    assert str(error).startswith("PromotedImageArgs.source_platform_digests: is required with platforms")
+
+    one = {"linux/amd64": SOURCE_PLATFORMS["linux/amd64"]}
+    result = evaluate(lambda: PromotedImage("api", {**args, "source_platform_digests": one}), raise_errors=False)
+    assert isinstance(result.error, pulumi.RunError)
+    assert str(result.error) == (
+        "PromotedImageArgs.source_platform_digests: has no digest for linux/arm64 (it has: linux/amd64)"
+    )
 
 
 # --- OcirProject and the config --------------------------------------------------------------
@@ -313,16 +352,33 @@ def promoted(outputs: dict[str, Any], image: dict[str, Any]) -> StackRun:
     return run_program(values, stack="prod", mocks=mocks, raise_errors=False)
 
 
-def test_prod_promotes_devs_index_whole_reading_it_with_devs_login() -> None:
-    outputs = multi_dev_outputs()
+def test_prod_copies_devs_platforms_reading_dev_only_with_devs_login_on_one_registry_host() -> None:
+    # Dev and prod on one host (fra.ocir.io), each push user allowed only its own prefix: every read of a dev
+    # repository must use dev's login and every push (and the index's reads) prod's, with the login each provider
+    # really picks for that host (tools/engine/credentials.py).
+    dev = {**DEV, f"{NS}:images": [{**DEV[f"{NS}:images"][0], "platforms": BOTH}]}
+    outputs = reference_outputs(run_program(dev, stack="dev", mocks=OcirMocks(token=TOKEN)))
+    values = encode_config({**PROD, f"{NS}:region": "fra", f"{NS}:images": [{"name": "storefront", "tag": "1.0.0",
+                                                                          "platforms": BOTH}]})  # fmt: skip
+    values[f"{NS}:promoteFrom"] = f"organization/{NS}/dev"
+    result = run_program(
+        values, stack="prod", mocks=OcirMocks(token=TOKEN, stack_outputs={f"organization/{NS}/dev": outputs})
+    )
+    dev_login = outputs["loginUsername"]
+    prod_login = result.outputs["loginUsername"].value
+    assert dev_login != prod_login
+    uses = registry_uses(result.resources)
+    assert {use.host for use in uses} == {"fra.ocir.io"}
+    for use in uses:
+        owner = dev_login if use.repository.split("/", 1)[1].startswith("p-shop-dev-") else prod_login
+        assert use.login is not None, use
+        assert use.login.username == owner, use
     dev_entry = outputs["images"]["storefront"]
-    result = promoted(outputs, {"name": "storefront", "tag": "1.0.0", "platforms": BOTH})
-    assert result.error is None, result.error
-    index = result.one(INDEX)
-    assert index.plain["sources"] == [dev_entry["repoDigest"]]
-    provider = result.one("pulumi:providers:docker-build")
-    assert provider.urn.split("::")[-1] in str(index.provider)
+    reads = sorted(use.reference for use in uses if use.action == "pull" and use.type == REMOTE_IMAGE)
+    source_repository = dev_entry["repoDigest"].split("@")[0]
+    assert reads == sorted(f"{source_repository}@{digest}" for digest in dev_entry["platformDigests"].values())
     assert result.outputs["images"].value["storefront"]["sourceRepoDigest"] == dev_entry["repoDigest"]
+    assert set(result.outputs["images"].value["storefront"]["platformDigests"]) == set(BOTH)
 
 
 def test_promoting_a_multi_platform_source_without_its_platforms_is_refused() -> None:

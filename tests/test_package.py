@@ -18,10 +18,10 @@ from components import OcirProject, OcirProjectArgs
 from components.provider import COMPONENTS, OcirProvider, schema
 from tests.conftest import NS, TENANCY, TOKEN, USER
 from tools import schema as schema_tool
+from tools.engine.mocks import OcirMocks
+from tools.engine.wire import mask
 from tools.harness import StackRun, evaluate, run_stack
-from tools.mocks import OcirMocks
 from tools.stackfiles import PROJECT_DIR, load_stack_config, stack_names
-from tools.wire import mask
 
 SCHEMA = schema()
 PACKAGE = PROJECT_DIR / "components"

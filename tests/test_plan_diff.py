@@ -14,8 +14,8 @@ import pytest
 
 from tests.conftest import NS, TOKEN, Completed, valid_config
 from tools import plan
+from tools.engine.mocks import OcirMocks
 from tools.harness import run_program
-from tools.mocks import OcirMocks
 from tools.plan_diff import code, diff_plans, render_markdown
 from tools.stackfiles import PROJECT_DIR, encode_config
 

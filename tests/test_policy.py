@@ -19,9 +19,9 @@ from policy.pack import POLICIES
 from policy.rules import split_reference
 from policy.statement import StatementError, parse_statement
 from tests.conftest import COMPARTMENT, NS, TENANCY, valid_config
+from tools.engine.types import IMAGE, POLICY, REPOSITORY, SCAN_TARGET
 from tools.harness import run_stack
 from tools.policy_check import Violation, check_resource, check_run, check_stack
-from tools.resource_types import IMAGE, POLICY, REPOSITORY, SCAN_TARGET
 from tools.stackfiles import encode_config, load_stack_config, stack_names
 
 BY_NAME = {policy.name: policy for policy in POLICIES}

@@ -19,9 +19,8 @@ from hypothesis import strategies as st
 
 from components.statements import POLICY_WORDS
 from tests.conftest import NS, TENANCY, TOKEN, USER, valid_config
-from tools.harness import StackRun, run_program, run_stack
-from tools.mocks import OcirMocks
-from tools.resource_types import (
+from tools.engine.mocks import OcirMocks
+from tools.engine.types import (
     AUTH_TOKEN,
     GET_NAMESPACE,
     GET_USER,
@@ -31,6 +30,7 @@ from tools.resource_types import (
     SCAN_RECIPE,
     SCAN_TARGET,
 )
+from tools.harness import StackRun, run_program, run_stack
 from tools.stackfiles import PROJECT_DIR, encode_config, stack_names
 
 OUTPUTS = {"registryServer", "namespace", "loginUsername", "authToken", "policyId", "images"}

@@ -13,13 +13,13 @@ from stackconfig.promotion import source_reference
 from tests.conftest import NS, TOKEN, valid_config
 from tests.projects import DEV, PROD, write_project
 from tools import plan
+from tools.engine.mocks import OcirMocks
+from tools.engine.monitor import Registration
+from tools.engine.types import IMAGE, REGISTRY_IMAGE, REMOTE_IMAGE, REPOSITORY, STACK_REFERENCE, TAG
+from tools.engine.urns import kept_urns
 from tools.harness import StackRun, reference_outputs, run_program, run_stack
-from tools.mocks import OcirMocks
-from tools.monitor import Registration
 from tools.policy_check import check_run
-from tools.resource_types import IMAGE, REGISTRY_IMAGE, REMOTE_IMAGE, REPOSITORY, STACK_REFERENCE, TAG
 from tools.stackfiles import encode_config
-from tools.urn_rules import kept_urns
 
 SOURCE = f"organization/{NS}/dev"
 PROD_TOKEN = "pr0d-t0ken-that-must-n3ver-l3ak"

@@ -42,9 +42,9 @@ from components.registry_login import (
 )
 from tests.conftest import TOKEN, valid_config
 from tests.test_promotion import promoted_prod
+from tools.engine.types import AUTH_TOKEN, IMAGE, LOGIN_CHECK, REGISTRY_IMAGE
+from tools.engine.wire import is_secret
 from tools.harness import StackRun
-from tools.resource_types import AUTH_TOKEN, IMAGE, LOGIN_CHECK, REGISTRY_IMAGE
-from tools.wire import is_secret
 
 USER = "testns/push-user"
 

@@ -17,10 +17,10 @@ from stackconfig import ConfigError, parse_settings
 from tests.conftest import COMPARTMENT, NS, TENANCY, TOKEN, USER, valid_config
 from tests.projects import DEV, PROD, write_project
 from tools import plan
+from tools.engine.mocks import OcirMocks
+from tools.engine.types import POLICY, REPOSITORY, SCAN_RECIPE, SCAN_TARGET
 from tools.harness import StackRun, evaluate, run_program, run_stack
-from tools.mocks import OcirMocks
 from tools.plan_diff import diff_plans, render_markdown, risks
-from tools.resource_types import POLICY, REPOSITORY, SCAN_RECIPE, SCAN_TARGET
 from tools.stackfiles import PROJECT_DIR, encode_config, load_stack_config
 
 KEY = f"{NS}:vulnerabilityScanning"

@@ -9,11 +9,11 @@ import pytest
 
 from tests.conftest import TOKEN
 from tools import plan
+from tools.engine.mocks import OcirMocks
+from tools.engine.types import AUTH_TOKEN, IMAGE
+from tools.engine.wire import is_secret
 from tools.harness import evaluate, run_stack
-from tools.mocks import OcirMocks
-from tools.resource_types import AUTH_TOKEN, IMAGE
 from tools.stackfiles import stack_names
-from tools.wire import is_secret
 
 
 @pytest.mark.parametrize("stack", stack_names())

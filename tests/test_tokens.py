@@ -4,12 +4,14 @@ rotation replaces the token creating the new one before deleting the old one."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from pulumi.runtime.proto import resource_pb2
 
 from components.tokens import (
+    NEVER_ROTATED,
     REPLACEMENT_TRIGGER_CLI,
     ExistingToken,
     TokenSlotError,
@@ -17,9 +19,10 @@ from components.tokens import (
     token_description,
 )
 from tests.conftest import NS, TOKEN, USER, valid_config
-from tools.harness import StackRun
-from tools.mocks import OcirMocks
-from tools.resource_types import AUTH_TOKEN, GET_AUTH_TOKENS, IMAGE
+from tools.engine.mocks import OcirMocks
+from tools.engine.steps import Step, Update, deploy, resources_of, update
+from tools.engine.types import AUTH_TOKEN, GET_AUTH_TOKENS, IMAGE
+from tools.harness import StackRun, run_program
 
 PREFIX = "p-test"
 OURS = token_description(PREFIX, None)
@@ -106,18 +109,64 @@ def _token(result: StackRun) -> Any:
     return result.one(AUTH_TOKEN)
 
 
-def test_rotation_replaces_the_same_token_creating_the_new_one_first(run: Callable[..., StackRun]) -> None:
-    before = run(valid_config(), mocks=OcirMocks(existing_tokens=_tokens(FOREIGN[0])))
-    existing = _tokens(ExistingToken("t", OURS))
-    after = run(valid_config(tokenRotation="2026-11"), mocks=OcirMocks(existing_tokens=existing))
-    old, new = _token(before), _token(after)
-    # Same resource (URN) with a new replacement trigger: the engine replaces it ...
-    assert old.urn == new.urn
-    assert (old.replacement_trigger, new.replacement_trigger) == (None, "2026-11")
-    # ... creating the new token before deleting the old one (not delete-before-replace).
-    assert new.delete_before_replace is False
-    assert new.plain["description"] == token_description(PREFIX, "2026-11")
-    assert "rotation 2026-11" in new.plain["description"]
+def _deployed(*configs: dict[str, Any], existing: list[dict[str, str]] | None = None) -> list[Update]:
+    """Successive `pulumi up`s of one stack with these configs, as the engine steps through them."""
+    runs = [run_program(config, mocks=OcirMocks(token=TOKEN, existing_tokens=existing)) for config in configs]
+    return deploy(*(result.resources for result in runs))
+
+
+def _token_step(update: Update) -> Step:
+    return update.one(AUTH_TOKEN)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "op"),
+    [
+        (None, "2026-12", "replace"),  # the first rotation of a stack deployed without a label
+        ("2026-11", "2026-12", "replace"),  # a new label
+        ("2026-11", "2026-11", "same"),  # the label kept
+        ("2026-11", None, "replace"),  # the label removed: the trigger changes again
+        (None, None, "same"),  # never rotated
+    ],
+)
+def test_the_engine_replaces_the_token_exactly_when_the_label_changes(
+    before: str | None, after: str | None, op: str
+) -> None:
+    existing = _tokens(ExistingToken("t", token_description(PREFIX, before)))
+    first, second = _deployed(valid_config(tokenRotation=before), valid_config(tokenRotation=after), existing=existing)
+    assert _token_step(first).op == "create"
+    step = _token_step(second)
+    assert step.op == op, step
+    if op == "replace":
+        # Create before delete: the new token exists before the old one goes, so pushes keep working.
+        assert step.create_first
+        assert step.reasons[0].startswith("its replacement trigger changed")
+        assert step.removes is not None
+        assert "auth token" in step.removes
+
+
+def test_upgrading_a_stack_that_never_sent_a_trigger_replaces_nothing_and_the_next_label_rotates() -> None:
+    # A state written before the trigger was always sent holds a null trigger (the program sent none).
+    current = run_program(valid_config(), mocks=OcirMocks(token=TOKEN))
+    old = {r.urn: r for r in resources_of(current.resources)}
+    token = current.one(AUTH_TOKEN)
+    old[token.urn] = replace(old[token.urn], replacement_trigger=None)
+    upgraded = update(old, resources_of(current.resources))
+    assert upgraded.stopped == []
+    assert {s.op for s in upgraded.steps} == {"same"}
+    # The update wrote the trigger to the state: the first label now replaces the token.
+    rotated = run_program(valid_config(tokenRotation="2026-12"), mocks=OcirMocks(token=TOKEN))
+    assert update(upgraded.state, resources_of(rotated.resources)).one(AUTH_TOKEN).op == "replace"
+
+
+def test_a_rotation_pushes_with_the_new_token(run: Callable[..., StackRun]) -> None:
+    after = run(
+        valid_config(tokenRotation="2026-11"), mocks=OcirMocks(existing_tokens=_tokens(ExistingToken("t", OURS)))
+    )
+    token = _token(after)
+    assert token.delete_before_replace is False
+    assert token.plain["description"] == token_description(PREFIX, "2026-11")
+    assert "rotation 2026-11" in token.plain["description"]
     # The image pushes with the new token: its password comes from the token resource.
     assert after.one(IMAGE).plain["registry"]["password"] == "mock-auth-token-0123456789"
     assert after.one(IMAGE).secret_inputs == ["registry.password"]
@@ -127,7 +176,7 @@ def test_an_unchanged_stack_keeps_its_token_description(run: Callable[..., Stack
     # Stacks deployed before rotation existed keep their token untouched (same description).
     result = run(valid_config())
     assert _token(result).plain["description"] == OURS
-    assert _token(result).replacement_trigger is None
+    assert _token(result).replacement_trigger == NEVER_ROTATED
 
 
 def test_the_plan_shows_the_rotation(run: Callable[..., StackRun]) -> None:
@@ -172,17 +221,17 @@ def test_the_program_ignores_tokens_being_deleted_at_the_limit(run: Callable[...
 # Removing the rotation label
 
 
-def test_removing_the_rotation_label_is_refused_naming_the_key(run: Callable[..., StackRun]) -> None:
-    existing = _tokens(ExistingToken("ocid1.credential.oc1..ours", token_description(PREFIX, "2026-11")))
-    result = run(valid_config(), mocks=OcirMocks(existing_tokens=existing), raise_errors=False)
-    message = str(result.error)
-    assert message.startswith(
-        f"{NS}:tokenRotation: is unset, but this stack's auth token ocid1.credential.oc1..ours carries the "
-        "rotation label '2026-11': removing the label does not rotate the token"
+def test_removing_the_rotation_label_is_a_rotation_with_room_for_the_new_token(run: Callable[..., StackRun]) -> None:
+    labelled = ExistingToken("ocid1.credential.oc1..ours", token_description(PREFIX, "2026-11"))
+    result = run(valid_config(), mocks=OcirMocks(existing_tokens=_tokens(labelled)))
+    assert _token(result).replacement_trigger == NEVER_ROTATED
+    assert _token(result).plain["description"] == OURS
+    # Create before delete needs a free slot, as for a new label.
+    full = run(valid_config(), mocks=OcirMocks(existing_tokens=_tokens(labelled, FOREIGN[0])), raise_errors=False)
+    assert str(full.error).startswith(
+        f"{NS}:tokenRotation: removing the rotation label rotates the token and creates the new token before"
     )
-    assert "Set a new label to rotate it" in message
-    assert "\n" not in message
-    assert result.resources == []
+    assert full.resources == []
 
 
 def test_a_new_label_or_the_same_label_is_accepted(run: Callable[..., StackRun]) -> None:
@@ -216,6 +265,7 @@ def test_an_engine_without_replacement_triggers_refuses_a_rotation_label(run: Ca
 
 
 def test_an_engine_without_replacement_triggers_is_fine_without_a_label(run: Callable[..., StackRun]) -> None:
+    # Such an engine drops the trigger the program sends (the field is unknown to it).
     result = run(valid_config(), withhold_features=[REPLACEMENT_TRIGGER])
     assert _token(result).replacement_trigger is None
 

@@ -13,11 +13,11 @@ import pytest
 
 from components import OcirProject, ProjectImageArgs
 from tests.conftest import NS, TENANCY, USER
+from tools.engine.mocks import OcirMocks
+from tools.engine.types import IMAGE, POLICY, REPOSITORY
+from tools.engine.urns import alias_urns, kept_urns
 from tools.harness import StackRun, evaluate, run_stack
-from tools.mocks import OcirMocks
-from tools.resource_types import IMAGE, POLICY, REPOSITORY
 from tools.stackfiles import stack_names
-from tools.urn_rules import alias_urns, kept_urns
 from tools.urns import recorded
 
 

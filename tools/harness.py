@@ -1,7 +1,7 @@
 """Run the ocir Pulumi program in-process under Pulumi's mocks and return what it declared.
 
-No Pulumi CLI, provider plugin, credential or network: the mocks (tools/mocks.py) answer for the
-providers and a recording monitor (tools/monitor.py) keeps what the engine would receive. Used by
+No Pulumi CLI, provider plugin, credential or network: the mocks (tools/engine/mocks.py) answer for the
+providers and a recording monitor (tools/engine/monitor.py) keeps what the engine would receive. Used by
 the plan command, the policy check, the URN record, the tests and the benchmarks.
 """
 
@@ -26,10 +26,10 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from tools.mocks import OcirMocks
-from tools.monitor import Invocation, RecordingMonitor, Registration
+from tools.engine.mocks import OcirMocks
+from tools.engine.monitor import Invocation, RecordingMonitor, Registration
+from tools.engine.wire import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, mask
 from tools.stackfiles import PROJECT_DIR, check_declared_config, encode_config, load_stack_config, project_name
-from tools.wire import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, mask
 
 
 @dataclass

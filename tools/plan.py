@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from . import plan_diff
+from .engine.mocks import OcirMocks
+from .engine.wire import UNKNOWN, is_secret, secret_paths
 from .harness import StackRun, run_stack
-from .mocks import OcirMocks
 from .plan_diff import is_cloud_resource
 from .stackfiles import PROJECT_DIR, StackFileError, load_stack_config, project_name, stack_names
-from .wire import UNKNOWN, is_secret, secret_paths
 
 SECRET = "[secret]"
 COMPUTED = "(known after apply)"

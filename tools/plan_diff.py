@@ -29,7 +29,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
-from .resource_types import AUTH_TOKEN, POLICY, REPOSITORY, SCAN_TARGET
+from .engine.types import AUTH_TOKEN, POLICY, REPOSITORY, SCAN_TARGET
 
 STATEMENTS = "statements"
 # GitHub refuses comments over 65,536 characters; leave room for the caller's own framing.

@@ -28,8 +28,8 @@ from pulumi_policy.proxy import unknown_checking_proxy
 
 from policy.pack import POLICIES
 
+from .engine.monitor import Registration
 from .harness import StackRun, run_stack
-from .monitor import Registration
 from .stackfiles import PROJECT_DIR, StackFileError, load_stack_config, project_name, stack_names
 
 

@@ -16,8 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from tools.engine.mocks import OcirMocks
 from tools.harness import run_stack
-from tools.mocks import OcirMocks
 from tools.stackfiles import PROJECT_DIR, StackFileError, stack_names
 
 

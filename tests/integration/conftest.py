@@ -6,7 +6,9 @@ out). They need:
 - a Docker engine at ``DOCKER_HOST``: ``make engine`` starts a private one (tools/local-dockerd.sh)
   and prints the ``export DOCKER_HOST=...`` line; the machine's default engine is never used;
 - ``debootstrap`` and root, the first time, to build the Node.js base (tools/node_base.py, cached);
-- Debian's ``docker-registry`` for the registry.
+- Debian's ``docker-registry`` for the registry;
+- for the policy pack's test (test_policy_pack.py), no engine: ``make`` and pip's index (PyPI), to make
+  the pack's virtualenv from policy/requirements.txt.
 
 Where one is missing the tests skip and say which; with ``OCIR_REQUIRE_INTEGRATION=1`` (set by
 .ci/run) they fail instead, so CI cannot pass without running them.
@@ -35,12 +37,14 @@ from typing import Any, NoReturn
 import bcrypt
 import pytest
 
+from tests.conftest import NS
 from tests.integration.registry_server import http_status, serve_registry
+from tests.integration.token_service import TokenService
 from tests.projects import DEV
 from tools import node_base
 from tools.docker_cli import docker, engine_answers
+from tools.engine.types import IMAGE, INDEX
 from tools.harness import run_program
-from tools.resource_types import IMAGE
 from tools.stackfiles import PROJECT_DIR
 
 REQUIRED = os.environ.get("OCIR_REQUIRE_INTEGRATION") == "1"
@@ -206,6 +210,28 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
         pytest.fail(str(error), pytrace=False)
 
 
+@dataclass
+class TokenRegistry:
+    """Debian's docker-registry with ``auth: token`` behind the test token service (the bearer flow, as OCIR)."""
+
+    host: str
+    tokens: TokenService
+
+
+@pytest.fixture(scope="session")
+def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenRegistry]:
+    if shutil.which("docker-registry") is None:
+        unavailable("Debian's docker-registry is not installed (apt-get install docker-registry)")
+    directory: Path = tmp_path_factory.mktemp("token-registry")
+    tokens = TokenService(directory)
+    tokens.start()
+    try:
+        with serve_registry(directory, tokens.auth_config()) as host:
+            yield TokenRegistry(host, tokens)
+    finally:
+        tokens.stop()
+
+
 @dataclass(frozen=True)
 class Credential:
     username: str
@@ -338,3 +364,120 @@ def pushed_image(dockercli: Docker, built_image: BuiltImage, registry: Registry,
     ]
     assert len(digests) == 1, f"no single digest in the push output:\n{push.stdout}"
     return PushedImage(built_image.tag, digests[0])
+
+
+# --- multi-platform images (tests/integration/test_multi_platform.py and the tests that reuse its pushes) ---
+
+PLATFORMS = ["linux/amd64", "linux/arm64"]
+NODE_ARCH = {"linux/amd64": "x64", "linux/arm64": "arm64"}
+MULTI = {**DEV, f"{NS}:images": [{**DEV[f"{NS}:images"][0], "platforms": PLATFORMS}]}
+"""The tests' dev stack with its image built for both platforms."""
+INDEX_TYPES = "application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.index.v1+json"
+
+
+@pytest.fixture(scope="session")
+def emulation() -> None:
+    """arm64 binaries run here (natively or through a binfmt_misc handler with the F flag)."""
+    for platform in PLATFORMS:
+        problem = node_base.emulation_problem(node_base.arch_of_platform(platform))
+        if problem:
+            unavailable(f"cannot run {platform} binaries: {problem}")
+
+
+@pytest.fixture(scope="session")
+def node_images(docker_host: str, emulation: None) -> dict[str, str]:
+    """The offline Node.js base of each platform (tools/node_base.py), built or taken from the cache."""
+    try:
+        return {p: node_base.ensure_image(docker_host, recipe=node_base.recipe_for(p)) for p in PLATFORMS}
+    except RuntimeError as error:
+        if "not installed" in str(error) or "must run as root" in str(error):
+            unavailable(f"cannot build the Node.js base images: {error}")
+        raise
+
+
+@pytest.fixture(scope="session")
+def declared() -> tuple[list[DeclaredImage], str]:
+    """The per-platform docker.Image inputs and the Index tag the multi-platform stack declares."""
+    images = sorted(declared_images(MULTI), key=lambda image: image.platform or "")
+    run = run_program(MULTI, stack="dev")
+    (index,) = run.of_type(INDEX)
+    return images, index.plain["tag"]
+
+
+@dataclass(frozen=True)
+class PushedIndex:
+    repository: str
+    """`127.0.0.1:PORT/<namespace>/<repository>`."""
+    tag: str
+    digest: str
+    """What `docker manifest push` reported for the index."""
+    platform_digests: dict[str, str]
+    """What each platform's `docker push` reported."""
+
+
+def pushed_digest(output: str) -> str:
+    digests = [w for line in output.splitlines() if "digest:" in line for w in line.split() if w.startswith("sha256:")]
+    assert len(digests) == 1, f"no single digest in the push output:\n{output}"
+    return digests[0]
+
+
+@pytest.fixture(scope="session")
+def platform_builds(
+    dockercli: Docker, node_images: dict[str, str], declared: tuple[list[DeclaredImage], str]
+) -> Iterator[dict[str, str]]:
+    """Each platform's image built from exactly what the multi-platform stack declares: platform -> image ID.
+    Removed from the engine at the end of the session."""
+    images, _ = declared
+    built: dict[str, str] = {}
+    for image in images:
+        assert image.platform is not None
+        local = f"ocir-it/multi:{image.platform.replace('/', '-')}"
+        result = dockercli(*build_command(image, local, node_images[image.platform]), check=False)
+        assert result.returncode == 0, f"docker build for {image.platform} failed:\n{result.stdout}\n{result.stderr}"
+        built[image.platform] = dockercli("image", "inspect", "--format", "{{.Id}}", local).stdout.strip()
+        arch = dockercli("image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", local).stdout.strip()
+        assert arch == image.platform, f"built {arch}, declared {image.platform}"
+    yield built
+    dockercli("image", "rm", "--force", *built.values(), check=False)
+
+
+def push_index(dockercli: Docker, tag: str, sources: list[str]) -> str:
+    """`docker manifest create` + `push` of ``tag`` over ``sources`` (what an Index's Create does); its digest."""
+    # Plain HTTP on loopback: the manifest command wants --insecure for it (the engine does not).
+    dockercli("manifest", "create", "--insecure", tag, *sources)
+    push = dockercli("manifest", "push", "--insecure", "--purge", tag)
+    return next(word for word in push.stdout.split() if word.startswith("sha256:"))
+
+
+@pytest.fixture(scope="session")
+def pushed_index(
+    dockercli: Docker,
+    platform_builds: dict[str, str],
+    declared: tuple[list[DeclaredImage], str],
+    registry: Registry,
+    push_user: Credential,
+) -> PushedIndex:
+    images, index_tag = declared
+    login = dockercli.login(registry.host, push_user.username, push_user.password)
+    assert login.returncode == 0, login.stderr
+    digests: dict[str, str] = {}
+    for image in images:
+        assert image.platform is not None
+        local = image.local_name(registry.host)
+        dockercli("tag", platform_builds[image.platform], local)
+        digests[image.platform] = pushed_digest(dockercli("push", local).stdout)
+    prefix = images[0].registry_server + "/"
+    local_tag = registry.host + "/" + index_tag[len(prefix) :]
+    repository = local_tag.rsplit(":", 1)[0]
+    digest = push_index(dockercli, local_tag, [f"{repository}@{digests[platform]}" for platform in PLATFORMS])
+    return PushedIndex(repository, local_tag, digest, digests)
+
+
+def fetch_manifest(registry: Registry, user: Credential, repository: str, reference: str) -> tuple[str, bytes, str]:
+    """(Docker-Content-Digest, body, media type) of a manifest as the registry serves it."""
+    path = repository.split("/", 1)[1]
+    request = urllib.request.Request(f"{registry.url}/v2/{path}/manifests/{reference}")  # noqa: S310
+    request.add_header("Authorization", basic_auth(user.username, user.password))
+    request.add_header("Accept", INDEX_TYPES)
+    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+        return response.headers["Docker-Content-Digest"], response.read(), response.headers["Content-Type"]

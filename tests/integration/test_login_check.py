@@ -9,19 +9,16 @@ fail the check cleanly, with the registry's answer and without the password.
 from __future__ import annotations
 
 import secrets
-import shutil
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from components.registry_login import RegistryLoginCheckProvider, RegistryLoginError
-from tests.integration.conftest import NAMESPACE, Credential, Registry, unavailable
-from tests.integration.registry_server import http_status, serve_registry
+from tests.integration.conftest import NAMESPACE, Credential, Registry, TokenRegistry
+from tests.integration.registry_server import http_status
 from tests.integration.token_service import SERVICE, TokenService
 
 LATE = 4.0
@@ -92,26 +89,6 @@ def test_basic_a_wrong_password_for_a_real_user_is_refused(registry: Registry) -
 
 
 # --- bearer: docker-registry with token auth, as OCIR -----------------------------------------
-
-
-@dataclass
-class TokenRegistry:
-    host: str
-    tokens: TokenService
-
-
-@pytest.fixture(scope="module")
-def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenRegistry]:
-    if shutil.which("docker-registry") is None:
-        unavailable("Debian's docker-registry is not installed (apt-get install docker-registry)")
-    directory: Path = tmp_path_factory.mktemp("token-registry")
-    tokens = TokenService(directory)
-    tokens.start()
-    try:
-        with serve_registry(directory, tokens.auth_config()) as host:
-            yield TokenRegistry(host, tokens)
-    finally:
-        tokens.stop()
 
 
 def test_bearer_the_registry_challenges_for_a_token_from_the_service(token_registry: TokenRegistry) -> None:

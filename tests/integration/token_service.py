@@ -5,7 +5,9 @@ A distribution registry configured with ``auth: token`` answers ``/v2/`` with
 basic credentials and presents the token to the registry. This service issues RS256 JWTs signed
 by a self-signed certificate that the registry trusts (``rootcertbundle``), carrying the
 certificate in the ``x5c`` header as distribution 2.8 verifies it. Users can be made to work only
-from a given time, like a new OCI auth token.
+from a given time, like a new OCI auth token, and be limited to the repositories whose names start with
+given prefixes, like a group an OCI policy lets manage only `target.repo.name = /<prefix>-*/` (the token then
+grants nothing on any other repository, so the registry refuses the pull or push).
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class TokenService:
     directory: Path
     realm: str = ""
     users: dict[str, tuple[str, float]] = field(default_factory=dict)
+    repositories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per user limited to some repositories: the name prefixes (``<namespace>/<prefix>-``) it may use."""
     requests: list[TokenRequest] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
 
@@ -68,9 +72,14 @@ class TokenService:
         self.certificate = self.directory / "token-signer.pem"
         self.certificate.write_bytes(self._cert.public_bytes(serialization.Encoding.PEM))
 
-    def add_user(self, username: str, password: str, *, works_after: float = 0.0) -> None:
-        """A user whose password is accepted from ``works_after`` seconds from now."""
+    def add_user(
+        self, username: str, password: str, *, works_after: float = 0.0, repositories: tuple[str, ...] | None = None
+    ) -> None:
+        """A user whose password is accepted from ``works_after`` seconds from now; with ``repositories``, allowed
+        only on repositories whose names start with one of them."""
         self.users[username] = (password, time.monotonic() + works_after)
+        if repositories is not None:
+            self.repositories[username] = repositories
 
     def auth_config(self) -> str:
         """The registry config's ``auth:`` section that trusts this service."""
@@ -89,6 +98,9 @@ class TokenService:
         for scope in scopes:
             kind, _, rest = scope.partition(":")
             name, _, actions = rest.rpartition(":")
+            allowed = self.repositories.get(account)
+            if allowed is not None and not name.startswith(allowed):
+                continue  # outside the user's repositories: the token grants nothing there
             if kind == "repository" and name:
                 access.append({"type": kind, "name": name, "actions": [a for a in actions.split(",") if a]})
         claims = {

@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 
-from tools.resource_types import (
+from tools.engine.types import (
     AUTH_TOKEN,
     GET_AUTH_TOKENS,
     GET_CONTAINER_REPOSITORY,
@@ -27,7 +27,7 @@ from tools.resource_types import (
     REPOSITORY,
     STACK_REFERENCE,
 )
-from tools.wire import UNKNOWN, is_secret, reveal
+from tools.engine.wire import UNKNOWN, is_secret, reveal
 
 
 class OcirMocks(pulumi.runtime.Mocks):

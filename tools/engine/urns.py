@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tools.monitor import Registration
+    from tools.engine.monitor import Registration
 
 
 def make_urn(stack: str, project: str, parent_urn: str, type_: str, name: str) -> str:

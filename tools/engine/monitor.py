@@ -13,9 +13,12 @@ from typing import Any
 import pulumi
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.proto import resource_pb2
 
-from tools.urn_rules import make_urn
-from tools.wire import reveal, secret_paths
+from tools.engine.urns import make_urn
+from tools.engine.wire import reveal, secret_paths
+
+REPLACEMENT_TRIGGER = resource_pb2.RESOURCE_MONITOR_FEATURE_REPLACEMENT_TRIGGER
 
 
 @dataclass
@@ -81,6 +84,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.invocations: list[Invocation] = []
         self._record_lock = threading.Lock()
 
+    def honours(self, feature: int) -> bool:
+        return feature not in self.withheld_features
+
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # The engine's URN (full parent type chain, the root stack left out), not the mock
         # monitor's shortened one: tests/urns records what real stacks hold.
@@ -110,9 +116,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 retain_on_delete=request.retainOnDelete if request.HasField("retainOnDelete") else None,
                 delete_before_replace=request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None,
                 aliases=[json_format.MessageToDict(alias) for alias in request.aliases],
+                # An engine without the replacementTrigger feature (before Pulumi CLI 3.208.0) has no such field
+                # in its RegisterResourceRequest: what the SDK sends there is dropped on the wire.
                 replacement_trigger=(
                     json_format.MessageToDict(request.replacement_trigger)
-                    if request.HasField("replacement_trigger")
+                    if request.HasField("replacement_trigger") and self.honours(REPLACEMENT_TRIGGER)
                     else None
                 ),
                 provider=request.provider,
