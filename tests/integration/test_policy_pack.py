@@ -324,7 +324,7 @@ def test_without_the_stack_config_every_checked_resource_is_a_violation(
     policy = run.one(POLICY)
     (violation,) = analyze(pack, policy)
     assert violation.enforcementLevel == MANDATORY
-    assert "no ocir config reached the policy pack" in violation.message
+    assert f"no {NS} config reached the policy pack" in violation.message
 
 
 def test_an_input_unknown_during_a_preview_is_an_advisory_not_a_pass(
