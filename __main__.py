@@ -16,8 +16,11 @@ from stackconfig import ConfigError, parse_settings, program_tags, read_pulumi_c
 from stackconfig.preflight import preflight  # noqa: E402
 from stackconfig.promotion import promotion_options  # noqa: E402
 
+# The CLI puts the keys Pulumi.yaml declares in the project's namespace: the project's name, whatever
+# a fork or `pulumi new` called it (stackconfig/keys.py).
+NAMESPACE = pulumi.get_project()
 try:
-    settings = parse_settings(read_pulumi_config(), project_dir=PROJECT_DIR)
+    settings = parse_settings(read_pulumi_config(NAMESPACE), NAMESPACE, project_dir=PROJECT_DIR)
 except ConfigError as error:
     # RunError: the language host logs this message as an error, without a traceback, and exits 1; the
     # engine then adds "an unhandled error occurred: program exited with non-zero exit code: 1"

@@ -2,8 +2,9 @@
 
 The CLI runs this file with the pack's own virtualenv (policy/venv, made from policy/requirements.txt
 alone by `make policy-venv`: no provider SDK, see docs/policy-pack.md) and passes the stack's config
-in PULUMI_CONFIG; pack.py reads it with the program's own config parser, so the project directory
-(this file's parent's parent) must be importable.
+in PULUMI_CONFIG and the project's name in PULUMI_PROJECT; pack.py reads them with the program's own
+config parser, so the project directory (this file's parent's parent) must be importable, which is
+also why the pack is not published (docs/policy-pack.md).
 """
 
 import sys

@@ -1,12 +1,15 @@
 """The pulumi-policy glue: the pack's policies over the rules, fed the stack's config as the engine passes it.
 
-The engine hands a policy pack the stack's config in PULUMI_CONFIG (the JSON the program receives);
-parsing it with the program's own parse_settings keeps the stack file the one source of truth. A
-config the pack cannot read is itself a violation (fail closed).
+The engine hands a policy pack the stack's config in PULUMI_CONFIG (the JSON the program receives)
+and the project's name in PULUMI_PROJECT (pulumi/pulumi pkg/resource/plugin/analyzer_plugin.go,
+``constructEnv``), which is the namespace of the program's keys; parsing the config with the program's
+own parse_settings keeps the stack file the one source of truth. A config the pack cannot read is
+itself a violation (fail closed).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -35,16 +38,23 @@ from policy.rules import (
 from stackconfig import ConfigError, Settings, parse_settings
 
 
-def stack_settings(raw: Mapping[str, Any]) -> Settings:
+def stack_settings(raw: Mapping[str, Any], project: str) -> Settings:
     """The stack's settings from its config as the engine passes it (full keys, string values)."""
-    if not any(key.startswith("ocir:") for key in raw):
-        raise ConfigError([("ocir:*", "no ocir config reached the policy pack (is PULUMI_CONFIG set?)")])
-    return parse_settings(raw, project_dir=None)
+    if not project:
+        raise ConfigError([("PULUMI_PROJECT", "the engine did not name the project (the config's namespace)")])
+    if not any(key.startswith(f"{project}:") for key in raw):
+        raise ConfigError([(f"{project}:*", f"no {project} config reached the policy pack (is PULUMI_CONFIG set?)")])
+    return parse_settings(raw, project, project_dir=None)
 
 
 def engine_config() -> dict[str, Any]:
     """The stack config the engine passed to this policy pack process (PULUMI_CONFIG)."""
     return dict(get_config_env())
+
+
+def engine_project() -> str:
+    """The project's name, as the engine passed it to this policy pack process (PULUMI_PROJECT)."""
+    return os.environ.get("PULUMI_PROJECT", "")
 
 
 Check = Callable[[str, Mapping[str, Any], Settings], list[str]]
@@ -57,7 +67,7 @@ def _validate(types: Iterable[str], check: Check) -> Callable[[ResourceValidatio
         if args.resource_type not in wanted:
             return
         try:
-            settings = stack_settings(engine_config())
+            settings = stack_settings(engine_config(), engine_project())
         except ConfigError as error:
             report_violation(f"cannot read the stack's facts from its config:\n{error}", args.urn)
             return
@@ -82,31 +92,31 @@ POLICIES: list[ResourceValidationPolicy] = [
         "IAM statements grant the stack's group rights on repos named <prefix>-* only (and, when asked, "
         "the inspect-only list statement); nothing on other resource types or all-resources. A service "
         "statement may only let vulnerability-scanning-service read repos and compartments where the stack's "
-        "repositories are, and only when ocir:vulnerabilityScanning is on.",
+        "repositories are, and only when the stack's vulnerabilityScanning is on.",
         [POLICY],
         lambda _type, props, settings: policy_problems(props, settings),
     ),
     _policy(
         "ocir-repository-private",
-        "Repositories are private unless the stack's ocir:images asks for a public one.",
+        "Repositories are private unless the stack's images ask for a public one.",
         [REPOSITORY],
         lambda _type, props, settings: repository_private_problems(props, settings),
     ),
     _policy(
         "ocir-production-immutable",
-        "In a production stack (ocir:production) every repository is immutable.",
+        "In a production stack (production: true) every repository is immutable.",
         [REPOSITORY],
         lambda _type, props, settings: repository_immutable_problems(props, settings),
     ),
     _policy(
         "ocir-production-no-latest",
-        "In a production stack (ocir:production) no image is tagged 'latest' or left untagged.",
+        "In a production stack (production: true) no image is tagged 'latest' or left untagged.",
         IMAGE_REFERENCES,
         image_tag_problems,
     ),
     _policy(
         "ocir-scan-target-scoped",
-        "A container scan target exists only when ocir:vulnerabilityScanning is on and names repositories "
+        "A container scan target exists only when the stack's vulnerabilityScanning is on and names repositories "
         "<prefix>-* in the stack's compartment: never none (OCI would scan every repository there).",
         [SCAN_TARGET],
         lambda _type, props, settings: scan_target_problems(props, settings),

@@ -69,7 +69,7 @@ def statement_problems(text: Any, settings: Settings) -> list[str]:
     expected = (settings.identity_domain or "", settings.group_name)
     if ((statement.domain or "").lower(), statement.group.lower()) != (expected[0].lower(), expected[1].lower()):
         wanted = f"'{expected[0]}'/'{expected[1]}'" if expected[0] else expected[1]
-        problems.append(f"{text!r} grants to a group other than the stack's ocir:groupName ({wanted})")
+        problems.append(f"{text!r} grants to a group other than the stack's {settings.key('groupName')} ({wanted})")
     if statement.resource_type != "repos":
         problems.append(
             f"{text!r} grants on {statement.resource_type!r}; statements may only concern 'repos' "
@@ -80,7 +80,7 @@ def statement_problems(text: Any, settings: Settings) -> list[str]:
     is_list = statement.verb == "inspect" and bool(clauses) and all(_is_list_clause(c) for c in clauses)
     if is_list and statement.combinator != "all":
         if not settings.allow_list_repositories:
-            problems.append(f"{text!r} is the list statement, but ocir:allowListRepositories is not true")
+            problems.append(f"{text!r} is the list statement, but {settings.key('allowListRepositories')} is not true")
         return problems
     scoped = bool(clauses) and (
         all(_is_prefix_clause(c, settings.prefix) for c in clauses)
@@ -103,11 +103,13 @@ def service_statement_problems(text: str, statement: Statement, settings: Settin
     if statement.group != SCANNING_SERVICE:
         return [
             f"{text!r} grants to the service {statement.group!r}; the only service this stack may grant to is "
-            f"{SCANNING_SERVICE} (ocir:vulnerabilityScanning)"
+            f"{SCANNING_SERVICE} ({settings.key('vulnerabilityScanning')})"
         ]
     problems = []
     if not settings.vulnerability_scanning:
-        problems.append(f"{text!r} grants the scanning service access, but ocir:vulnerabilityScanning is not on")
+        problems.append(
+            f"{text!r} grants the scanning service access, but {settings.key('vulnerabilityScanning')} is not on"
+        )
     if statement.verb not in READ_VERBS:
         problems.append(f"{text!r} lets the scanning service {statement.verb}; it may only read (inspect or read)")
     if statement.resource_type not in SCANNING_RESOURCE_TYPES:
@@ -119,7 +121,7 @@ def service_statement_problems(text: str, statement: Statement, settings: Settin
     if str(statement.location).lower() != expected.lower():
         problems.append(
             f"{text!r} applies in {statement.location}; the scanning service may read only where the stack's "
-            f"repositories are: 'in {expected}' (ocir:compartmentOcid)"
+            f"repositories are: 'in {expected}' ({settings.key('compartmentOcid')})"
         )
     return problems
 
@@ -141,7 +143,10 @@ def _public_repositories(settings: Settings) -> set[str]:
 def repository_prefix_problems(props: Mapping[str, Any], settings: Settings) -> list[str]:
     name = props.get("displayName")
     if not isinstance(name, str) or not name.startswith(f"{settings.prefix}-"):
-        return [f"repository {name!r} is not named '{settings.prefix}-<image name>' (ocir:prefix {settings.prefix})"]
+        return [
+            f"repository {name!r} is not named '{settings.prefix}-<image name>' "
+            f"({settings.key('prefix')} {settings.prefix})"
+        ]
     try:
         naming.check_repository_name(name)
     except ValueError as error:
@@ -152,13 +157,15 @@ def repository_prefix_problems(props: Mapping[str, Any], settings: Settings) -> 
 def repository_private_problems(props: Mapping[str, Any], settings: Settings) -> list[str]:
     name = props.get("displayName")
     if props.get("isPublic") is True and name not in _public_repositories(settings):
-        return [f"repository {name!r} is public, but no image of ocir:images with that name says public: true"]
+        return [
+            f"repository {name!r} is public, but no image of {settings.key('images')} with that name says public: true"
+        ]
     return []
 
 
 def repository_immutable_problems(props: Mapping[str, Any], settings: Settings) -> list[str]:
     if settings.production and props.get("isImmutable") is not True:
-        return [f"repository {props.get('displayName')!r} must be immutable: ocir:production is true"]
+        return [f"repository {props.get('displayName')!r} must be immutable: {settings.key('production')} is true"]
     return []
 
 
@@ -181,9 +188,9 @@ def image_tag_problems(type_: str, props: Mapping[str, Any], settings: Settings)
         return []
     _, tag, digest = split_reference(reference)
     if digest is None and tag is None:
-        return [f"{key} {reference!r} has no tag, which means 'latest': ocir:production is true"]
+        return [f"{key} {reference!r} has no tag, which means 'latest': {settings.key('production')} is true"]
     if tag == "latest":
-        return [f"{key} {reference!r} is tagged 'latest': ocir:production is true, tag each release"]
+        return [f"{key} {reference!r} is tagged 'latest': {settings.key('production')} is true, tag each release"]
     return []
 
 
@@ -196,7 +203,9 @@ def image_prefix_problems(type_: str, props: Mapping[str, Any], settings: Settin
     parts = name.split("/")
     repository = "/".join(parts[2:]) if len(parts) >= 3 else ""
     if not repository.startswith(f"{settings.prefix}-"):
-        return [f"{key} {reference!r} is not pushed to a repository named '{settings.prefix}-…' (ocir:prefix)"]
+        return [
+            f"{key} {reference!r} is not pushed to a repository named '{settings.prefix}-…' ({settings.key('prefix')})"
+        ]
     return []
 
 
@@ -208,7 +217,7 @@ def scan_target_problems(props: Mapping[str, Any], settings: Settings) -> list[s
     exists only when the stack turned scanning on. An empty or missing list is every repository there."""
     problems = []
     if not settings.vulnerability_scanning:
-        problems.append("a container scan target, but ocir:vulnerabilityScanning is not on")
+        problems.append(f"a container scan target, but {settings.key('vulnerabilityScanning')} is not on")
     registry = props.get("targetRegistry")
     if not isinstance(registry, Mapping):
         return [*problems, f"targetRegistry must be an object, got {registry!r}"]
@@ -218,7 +227,7 @@ def scan_target_problems(props: Mapping[str, Any], settings: Settings) -> list[s
     if compartment != settings.compartment_ocid:
         problems.append(
             f"targetRegistry.compartmentId {compartment!r} is not the compartment of the stack's repositories "
-            f"({settings.compartment_ocid}, ocir:compartmentOcid)"
+            f"({settings.compartment_ocid}, {settings.key('compartmentOcid')})"
         )
     repositories = registry.get("repositories")
     is_list = isinstance(repositories, Sequence) and not isinstance(repositories, str)
@@ -234,6 +243,6 @@ def scan_target_problems(props: Mapping[str, Any], settings: Settings) -> list[s
             if not isinstance(name, str) or not name.startswith(f"{settings.prefix}-"):
                 problems.append(
                     f"targetRegistry.repositories names {name!r}, which is not one of the stack's repositories "
-                    f"('{settings.prefix}-…', ocir:prefix)"
+                    f"('{settings.prefix}-…', {settings.key('prefix')})"
                 )
     return problems

@@ -1,5 +1,6 @@
-"""The ocir program's stack configuration: `ocir:*` keys read, checked and mapped to OcirProject's
-arguments. Only the program uses it; the component package (components/) knows nothing of it."""
+"""The ocir program's stack configuration: the keys in the project's namespace (`<project>:*`) read,
+checked and mapped to OcirProject's arguments. Only the program uses it; the component package
+(components/) knows nothing of it."""
 
 from .errors import ConfigError
 from .images import ImageSpec

@@ -1,4 +1,4 @@
-"""`ocir:images`: each entry's shape and types, its paths in this project, and production's rules.
+"""The `images` key: each entry's shape and types, its paths in this project, and production's rules.
 
 The rules on the values themselves (names, tags, platforms, lengths, uniqueness) belong to the
 components (components.project_args.check_project_args) and run there, once.
@@ -16,17 +16,15 @@ from components.project_args import DEFAULT_CONTEXT, ProjectImageArgs
 from .errors import Problems
 from .keys import IMAGE_FIELDS, did_you_mean, full
 
-KEY = full("images")
-
 
 @dataclass(frozen=True)
 class ImageSpec:
-    """One entry of ocir:images, with this program's defaults applied."""
+    """One entry of the images key, with this program's defaults applied."""
 
     name: str
     tag: str
     index: int = 0
-    """Its position in ocir:images (errors name it)."""
+    """Its position in the images key's list (errors name it)."""
     context: str = DEFAULT_CONTEXT
     dockerfile: str | None = None
     """Relative to the project directory; None means `<context>/Dockerfile`."""
@@ -108,8 +106,10 @@ def _platforms(value: Any, key: str, problems: Problems) -> tuple[str, ...] | No
     return None if bad else tuple(value)
 
 
-def _image(index: int, item: Any, project_dir: Path | None, problems: Problems, production: bool) -> ImageSpec | None:
-    where = f"{KEY}[{index}]"
+def _image(
+    index: int, item: Any, namespace: str, project_dir: Path | None, problems: Problems, production: bool
+) -> ImageSpec | None:
+    where = f"{full(namespace, 'images')}[{index}]"
     if not isinstance(item, dict):
         problems.add(where, f"must be an object with at least name and tag, got {item!r}")
         return None
@@ -173,13 +173,13 @@ def _image(index: int, item: Any, project_dir: Path | None, problems: Problems, 
         if item.get("immutable") is False:
             problems.add(
                 f"{where}.immutable",
-                f"must not be false in a production stack ({full('production')} is true): "
+                f"must not be false in a production stack ({full(namespace, 'production')} is true): "
                 "production repositories are immutable",
             )
         if tag == "latest":
             problems.add(
                 f"{where}.tag",
-                f"must not be 'latest' in a production stack ({full('production')} is true): "
+                f"must not be 'latest' in a production stack ({full(namespace, 'production')} is true): "
                 "tag each release with its version",
             )
 
@@ -201,18 +201,21 @@ def _image(index: int, item: Any, project_dir: Path | None, problems: Problems, 
     )
 
 
-def parse_images(value: Any, project_dir: Path | None, problems: Problems, production: bool) -> tuple[ImageSpec, ...]:
-    """ocir:images as the CLI passes it (a JSON string) or as a YAML list."""
+def parse_images(
+    value: Any, namespace: str, project_dir: Path | None, problems: Problems, production: bool
+) -> tuple[ImageSpec, ...]:
+    """The images key as the CLI passes it (a JSON string) or as a YAML list."""
+    key = full(namespace, "images")
     if value is None or value == "":
         return ()
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except json.JSONDecodeError:
-            problems.add(KEY, f"must be a list of image objects (name, tag, ...), got the string {value!r}")
+            problems.add(key, f"must be a list of image objects (name, tag, ...), got the string {value!r}")
             return ()
     if not isinstance(value, list):
-        problems.add(KEY, f"must be a list of image objects (name, tag, ...), got {value!r}")
+        problems.add(key, f"must be a list of image objects (name, tag, ...), got {value!r}")
         return ()
-    images = [_image(index, item, project_dir, problems, production) for index, item in enumerate(value)]
+    images = [_image(index, item, namespace, project_dir, problems, production) for index, item in enumerate(value)]
     return tuple(image for image in images if image is not None)

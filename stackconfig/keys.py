@@ -1,12 +1,16 @@
-"""The program's config keys (`ocir:*`), as Pulumi.yaml declares them, and how component argument paths
-map back to them (so an error raised by a component check names the key the user wrote)."""
+"""The program's config keys, as Pulumi.yaml declares them, and how component argument paths map back
+to them (so an error raised by a component check names the key the user wrote).
+
+Pulumi.yaml declares the keys without a namespace, so the CLI puts them in the project's: a project named
+`shop` reads `shop:prefix` (pulumi/pulumi sdk/go/common/workspace/project.go,
+`configKeyIsNamespacedByProject`; pkg/workspace/config.go, `parseConfigKey`). The namespace is therefore
+the project's name, which the program learns from the engine (`pulumi.get_project()`), never a constant.
+"""
 
 import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-NAMESPACE = "ocir"
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,9 @@ IMAGE_FIELDS = (
 )
 
 
-def full(name: str) -> str:
-    return f"{NAMESPACE}:{name}"
+def full(namespace: str, name: str) -> str:
+    """The key the stack file and the CLI use: `<namespace>:<name>`."""
+    return f"{namespace}:{name}"
 
 
 def _camel(snake: str) -> str:
@@ -84,21 +89,21 @@ _ARG_KEYS = {"token_rotation": "tokenRotation", "protect": "production"}
 _IMAGE_PATH = re.compile(r"^images\[(?P<index>\d+)\]\.(?P<field>[a-z_]+)(?P<rest>.*)$")
 
 
-def key_of(path: str, image_indexes: list[int]) -> str:
-    """The config key for an OcirProjectArgs path: `images[1].build_args.X` -> `ocir:images[3].buildArgs.X`
-    when the second image the args hold is the fourth entry of ocir:images."""
+def key_of(namespace: str, path: str, image_indexes: list[int]) -> str:
+    """The config key for an OcirProjectArgs path: `images[1].build_args.X` -> `<namespace>:images[3].buildArgs.X`
+    when the second image the args hold is the fourth entry of the images key."""
     match = _IMAGE_PATH.match(path)
     if match:
         index = image_indexes[int(match["index"])]
-        return f"{full('images')}[{index}].{_camel(match['field'])}{match['rest']}"
-    return full(_ARG_KEYS.get(path, _camel(path)))
+        return f"{full(namespace, 'images')}[{index}].{_camel(match['field'])}{match['rest']}"
+    return full(namespace, _ARG_KEYS.get(path, _camel(path)))
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     """` (did you mean X?)` for a close match only: a typo, a wrong case, a letter too many or too few.
 
-    Names are compared without the `ocir:` namespace, which every key shares and which would make
-    any short key look close to every other.
+    Names are compared without the namespace, which every key shares and which would make any short
+    key look close to every other.
     """
     bare = {candidate.split(":")[-1].lower(): candidate for candidate in known}
     match = difflib.get_close_matches(name.split(":")[-1].lower(), list(bare), n=1, cutoff=0.8)

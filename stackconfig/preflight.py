@@ -1,6 +1,6 @@
 """What the program checks against the cloud before it declares anything: lookups, not resources.
 
-Each check fails with a `pulumi.RunError` whose one line names the `ocir:*` key to change, so a
+Each check fails with a `pulumi.RunError` whose one line names the config key to change, so a
 preview stops with nothing declared instead of `pulumi up` failing half-way.
 """
 
@@ -24,13 +24,13 @@ def check_tokens(settings: Settings) -> None:
         # An engine that ignores replacement triggers would change the label and never rotate the token.
         check_engine_rotates(settings.token_rotation)
     except ValueError as error:
-        raise pulumi.RunError(f"ocir:tokenRotation: {error}") from error
+        raise pulumi.RunError(f"{settings.key('tokenRotation')}: {error}") from error
     try:
         # OCI allows two auth tokens per user: fail the preview now, not half-way through `up`.
         tokens = existing_tokens(settings.user_ocid)
         check_token_slots(tokens, settings.user_ocid, settings.prefix, settings.token_rotation)
     except TokenSlotError as error:
-        key = "ocir:userOcid" if error.argument == "user" else "ocir:tokenRotation"
+        key = settings.key("userOcid" if error.argument == "user" else "tokenRotation")
         raise pulumi.RunError(f"{key}: {error}") from error
 
 
@@ -41,7 +41,7 @@ def check_adopted_repositories(settings: Settings) -> None:
             continue
         # Read and compared now, so a mismatch stops the preview before anything is declared (the
         # component checks again while it declares, naming its own argument).
-        key = f"ocir:images[{spec.index}].repositoryOcid"
+        key = f"{settings.key('images')}[{spec.index}].repositoryOcid"
         try:
             existing = existing_repository(spec.repository_ocid)
         except Exception as error:

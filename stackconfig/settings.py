@@ -1,7 +1,9 @@
-"""A stack's `ocir:*` config, read and checked, and turned into OcirProject's arguments.
+"""A stack's config (the keys in the project's namespace), read and checked, and turned into OcirProject's
+arguments.
 
 ``parse_settings`` takes the config exactly as the Pulumi CLI hands it to a program (full keys such
-as ``ocir:prefix``, every value a string, structured values as JSON) and either returns ``Settings``
+as ``<project>:prefix``, every value a string, structured values as JSON) and the namespace (the
+project's name, ``pulumi.get_project()``), and either returns ``Settings``
 or raises ``ConfigError`` listing every problem, one line per key, each line starting with the key.
 This module checks what only a stack file can get wrong (unknown keys, types, paths, production's
 rules, the provider's region); the rules on the values are the components' own
@@ -10,7 +12,7 @@ rules, the provider's region); the rules on the values are the components' own
 
 import contextlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,8 @@ class Settings:
     compartment_ocid: str
     region: str
     user_ocid: str
+    namespace: str
+    """The project's config namespace (its name): every key of this stack is `<namespace>:<key>`."""
     identity_domain: str | None = None
     allow_list_repositories: bool = False
     tenancy_namespace: str | None = None
@@ -51,11 +55,15 @@ class Settings:
     promote_from: str | None = None
     """Fully qualified stack whose images are promoted (copied by digest) instead of built; None builds."""
     vulnerability_scanning: bool = False
-    """ocir:vulnerabilityScanning as the stack means it: unset is true in production, false otherwise."""
+    """vulnerabilityScanning as the stack means it: unset is true in production, false otherwise."""
+
+    def key(self, name: str) -> str:
+        """The full config key of ``name`` (``prefix`` -> ``<namespace>:prefix``), as messages name it."""
+        return full(self.namespace, name)
 
     def key_of(self, path: str) -> str:
         """The config key for an OcirProjectArgs path (``images[1].tag`` -> the key of that entry's tag)."""
-        return key_of(path, [image.index for image in self.images])
+        return key_of(self.namespace, path, [image.index for image in self.images])
 
     @property
     def registry_server(self) -> str:
@@ -92,7 +100,7 @@ def check_stack_reference(value: str) -> str:
     if not _STACK_REFERENCE.match(value):
         raise ValueError(
             "must name a stack fully qualified as <organization>/<project>/<stack> (letters, digits, "
-            "'-', '_' and '.'; 'organization' for self-managed backends), e.g. acme/ocir/dev; "
+            "'-', '_' and '.'; 'organization' for self-managed backends), e.g. acme/shop/dev; "
             f"got {value!r}"
         )
     if len(value) > MAX_TAG_VALUE:
@@ -109,28 +117,29 @@ def program_tags(project: str, stack: str) -> dict[str, str]:
     return {"managed-by": "pulumi", "pulumi-stack": shorten(f"{project}/{stack}", MAX_TAG_VALUE)}
 
 
-def _string(raw: Mapping[str, Any], name: str, problems: Problems) -> str | None:
+def _string(raw: Mapping[str, Any], namespace: str, name: str, problems: Problems) -> str | None:
     """The key's string value; None when unset or empty (its default), or when required and missing."""
-    value = raw.get(full(name))
-    key = KEYS_BY_NAME[name]
+    key = full(namespace, name)
+    value = raw.get(key)
+    declared = KEYS_BY_NAME[name]
     if value is not None and not isinstance(value, str):
-        problems.add(full(name), f"must be a string, got {type(value).__name__}")
+        problems.add(key, f"must be a string, got {type(value).__name__}")
         return None
     if value is None or value == "":
-        if key.required:
-            problems.add(full(name), f"is required ({key.description})")
+        if declared.required:
+            problems.add(key, f"is required ({declared.description})")
         return None
     return value
 
 
-def _vulnerability_scanning(raw: Mapping[str, Any], production: bool, problems: Problems) -> bool:
-    """ocir:vulnerabilityScanning: true or false when the stack says so; unset follows ocir:production.
+def _vulnerability_scanning(raw: Mapping[str, Any], namespace: str, production: bool, problems: Problems) -> bool:
+    """vulnerabilityScanning: true or false when the stack says so; unset follows production.
 
     Pulumi.yaml declares the key untyped with the default "": the CLI gives every stack that lacks a key its
     declared default, so a boolean default would make "not set" (scan, in production) arrive as an explicit
     false. Production scans unless its stack file says `false`.
     """
-    key = full("vulnerabilityScanning")
+    key = full(namespace, "vulnerabilityScanning")
     value = raw.get(key)
     if value is None or value == "":
         return production
@@ -144,7 +153,7 @@ def _vulnerability_scanning(raw: Mapping[str, Any], production: bool, problems: 
 
 
 def _provider_region_problem(region: str, provider_region: Any) -> str | None:
-    """ocir:region and oci:region must name one region: repositories are created where the provider is."""
+    """The region key and oci:region must name one region: repositories are created where the provider is."""
     if not isinstance(provider_region, str) or not provider_region:
         return None
     try:
@@ -164,33 +173,41 @@ def _provider_region_problem(region: str, provider_region: Any) -> str | None:
     )
 
 
-def parse_settings(raw: Mapping[str, Any], *, project_dir: Path | None = None) -> Settings:
+def parse_settings(raw: Mapping[str, Any], namespace: str, *, project_dir: Path | None = None) -> Settings:
     """Check a stack's config (full keys, CLI string values) and return its settings.
 
+    ``namespace`` is the project's name, the namespace of every key the program reads; an unknown key
+    in it is refused, keys of other namespaces (``oci:*``, other providers') are left to their owners.
     ``project_dir`` is where image contexts and Dockerfiles must exist; None skips that check.
     Raises ConfigError naming every bad key.
     """
     problems = Problems()
-    known = {full(key.name) for key in KEYS}
-    for key in sorted(k for k in raw if k.startswith("ocir:") and k not in known):
-        problems.add(key, f"unknown key{did_you_mean(key, known)}; this project reads {', '.join(sorted(known))}")
+    known = {full(namespace, key.name) for key in KEYS}
+    for unknown in sorted(k for k in raw if k.startswith(f"{namespace}:") and k not in known):
+        problems.add(
+            unknown, f"unknown key{did_you_mean(unknown, known)}; this project reads {', '.join(sorted(known))}"
+        )
 
-    values = {key.name: _string(raw, key.name, problems) for key in KEYS if key.name not in _NOT_STRINGS}
-    allow_list = boolean(raw.get(full("allowListRepositories")), full("allowListRepositories"), problems)
-    production = boolean(raw.get(full("production")), full("production"), problems)
-    scanning = _vulnerability_scanning(raw, production, problems)
+    def key(name: str) -> str:
+        return full(namespace, name)
+
+    values = {k.name: _string(raw, namespace, k.name, problems) for k in KEYS if k.name not in _NOT_STRINGS}
+    allow_list = boolean(raw.get(key("allowListRepositories")), key("allowListRepositories"), problems)
+    production = boolean(raw.get(key("production")), key("production"), problems)
+    scanning = _vulnerability_scanning(raw, namespace, production, problems)
     promote_from = values["promoteFrom"]
     if promote_from is not None:
         try:
             check_stack_reference(promote_from)
         except ValueError as error:
-            problems.add(full("promoteFrom"), str(error))
-    images = parse_images(raw.get(full("images")), project_dir, problems, production)
+            problems.add(key("promoteFrom"), str(error))
+    images = parse_images(raw.get(key("images")), namespace, project_dir, problems, production)
     region = values["region"]
     if region is not None and (mismatch := _provider_region_problem(region, raw.get("oci:region"))):
-        problems.add(full("region"), mismatch)
-    if any(values[key.name] is None for key in KEYS if key.required):
-        raise ConfigError(sorted(problems.items, key=_key_order))
+        problems.add(key("region"), mismatch)
+    order = _key_order(namespace)
+    if any(values[k.name] is None for k in KEYS if k.required):
+        raise ConfigError(sorted(problems.items, key=order))
 
     region_value = values["region"] or ""
     with contextlib.suppress(RegionError):  # check_project_args names a bad region
@@ -206,6 +223,7 @@ def parse_settings(raw: Mapping[str, Any], *, project_dir: Path | None = None) -
         region=region_value,
         tenancy_namespace=values["tenancyNamespace"],
         user_ocid=values["userOcid"] or "",
+        namespace=namespace,
         user_name=values["userName"],
         user_domain=values["userDomain"],
         images=images,
@@ -220,34 +238,40 @@ def parse_settings(raw: Mapping[str, Any], *, project_dir: Path | None = None) -
     except ArgumentError as error:
         problems.items.extend((settings.key_of(path), rule) for path, rule in error.problems)
     if problems.items:
-        raise ConfigError(sorted(problems.items, key=_key_order))
+        raise ConfigError(sorted(problems.items, key=order))
     return settings
 
 
-_ORDER = {full(key.name): position for position, key in enumerate(KEYS)}
+_ORDER = {key.name: position for position, key in enumerate(KEYS)}
 
 
-def _key_order(problem: tuple[str, str]) -> int:
+def _key_order(namespace: str) -> Callable[[tuple[str, str]], int]:
     """Problems in the order Pulumi.yaml declares the keys (unknown keys first), each key's as found."""
-    return _ORDER.get(re.split(r"[\[.]", problem[0], maxsplit=1)[0], -1)
+
+    def position(problem: tuple[str, str]) -> int:
+        top = re.split(r"[\[.]", problem[0], maxsplit=1)[0]
+        owner, _, name = top.partition(":")
+        return _ORDER.get(name, -1) if owner == namespace else -1
+
+    return position
 
 
 _NOT_STRINGS = frozenset({"allowListRepositories", "production", "images", "vulnerabilityScanning"})
 
 
-def read_pulumi_config() -> dict[str, Any]:
+def read_pulumi_config(namespace: str) -> dict[str, Any]:
     """Every config value the running Pulumi program was given, by full key.
 
     The Pulumi CLI passes a stack's config to a Python program as the PULUMI_CONFIG environment
     variable; tests and the plan command set it with pulumi.runtime.set_all_config. Reading all of
-    it (not just the keys we know) is what lets a typo such as ``ocir:prefx`` be reported.
+    it (not just the keys we know) is what lets a typo such as ``<namespace>:prefx`` be reported.
     """
     from pulumi.runtime import config as runtime_config
 
     values: dict[str, Any] = dict(runtime_config.get_config_env())
     values.update(runtime_config.CONFIG.get())
     for key in KEYS:
-        explicit = runtime_config.get_config(full(key.name))
+        explicit = runtime_config.get_config(full(namespace, key.name))
         if explicit is not None:
-            values[full(key.name)] = explicit
+            values[full(namespace, key.name)] = explicit
     return values

@@ -13,6 +13,17 @@ import pytest
 
 from tools.engine.mocks import OcirMocks
 from tools.harness import StackRun, run_program
+from tools.stackfiles import project_name
+
+NS = project_name()
+"""The program's config namespace: the project's name in Pulumi.yaml (a fork renames it with
+`python -m tools.rename`). Every test writes keys and expects messages as `f"{NS}:<key>"`."""
+
+
+def key(name: str) -> str:
+    """``name`` as a full config key of this project: ``prefix`` -> ``<NS>:prefix``."""
+    return f"{NS}:{name}"
+
 
 TENANCY = "ocid1.tenancy.oc1..aaaaaaaatesttenancy0000000000000000000000000000000000000"
 COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaatestcompartment000000000000000000000000000000"
@@ -21,20 +32,21 @@ TOKEN = "tok3n-V4LUE-th4t-must-n3ver-l3ak"
 
 
 def valid_config(**overrides: Any) -> dict[str, Any]:
-    """A minimal valid stack config (full keys, native values), with ``ocir:`` keys overridden.
+    """A minimal valid stack config (full keys, native values), with keys overridden: a bare name is
+    one of this project's keys (``prefix`` -> ``<NS>:prefix``), a full key is taken as it is.
 
     ``None`` removes a key.
     """
     config: dict[str, Any] = {
-        "ocir:prefix": "p-test",
-        "ocir:groupName": "test-devs",
-        "ocir:tenancyOcid": TENANCY,
-        "ocir:region": "fra",
-        "ocir:userOcid": USER,
-        "ocir:images": [{"name": "api", "tag": "1.0"}],
+        f"{NS}:prefix": "p-test",
+        f"{NS}:groupName": "test-devs",
+        f"{NS}:tenancyOcid": TENANCY,
+        f"{NS}:region": "fra",
+        f"{NS}:userOcid": USER,
+        f"{NS}:images": [{"name": "api", "tag": "1.0"}],
     }
-    for key, value in overrides.items():
-        full = key if ":" in key else f"ocir:{key}"
+    for name, value in overrides.items():
+        full = name if ":" in name else f"{NS}:{name}"
         if value is None:
             config.pop(full, None)
         else:

@@ -14,37 +14,37 @@ from typing import Any
 
 import yaml
 
-from tests.conftest import COMPARTMENT, TENANCY, USER
+from tests.conftest import COMPARTMENT, NS, TENANCY, USER
 from tools.stackfiles import PROJECT_DIR
 
 DEV: dict[str, Any] = {
     "oci:region": "eu-frankfurt-1",
-    "ocir:prefix": "p-shop-dev",
-    "ocir:groupName": "shop-developers",
-    "ocir:allowListRepositories": True,
-    "ocir:tenancyOcid": TENANCY,
-    "ocir:compartmentOcid": COMPARTMENT,
-    "ocir:region": "fra",
-    "ocir:tenancyNamespace": "shopns",
-    "ocir:userOcid": USER,
-    "ocir:userName": "shop-dev-ci",
-    "ocir:production": False,
-    "ocir:images": [{"name": "storefront", "tag": "1.0", "context": "app"}],
+    f"{NS}:prefix": "p-shop-dev",
+    f"{NS}:groupName": "shop-developers",
+    f"{NS}:allowListRepositories": True,
+    f"{NS}:tenancyOcid": TENANCY,
+    f"{NS}:compartmentOcid": COMPARTMENT,
+    f"{NS}:region": "fra",
+    f"{NS}:tenancyNamespace": "shopns",
+    f"{NS}:userOcid": USER,
+    f"{NS}:userName": "shop-dev-ci",
+    f"{NS}:production": False,
+    f"{NS}:images": [{"name": "storefront", "tag": "1.0", "context": "app"}],
 }
 """Development: mutable tags, may list every repository, namespace and user name given."""
 
 PROD: dict[str, Any] = {
     "oci:region": "eu-frankfurt-1",
-    "ocir:prefix": "p-shop-prd",
-    "ocir:groupName": "shop-release",
-    "ocir:identityDomain": "shop-domain",
-    "ocir:tenancyOcid": TENANCY,
-    "ocir:compartmentOcid": COMPARTMENT,
-    "ocir:region": "eu-frankfurt-1",
-    "ocir:userOcid": USER,
-    "ocir:userDomain": "shop-domain",
-    "ocir:production": True,
-    "ocir:images": [{"name": "storefront", "tag": "1.0.0", "context": "app", "platform": "linux/amd64"}],
+    f"{NS}:prefix": "p-shop-prd",
+    f"{NS}:groupName": "shop-release",
+    f"{NS}:identityDomain": "shop-domain",
+    f"{NS}:tenancyOcid": TENANCY,
+    f"{NS}:compartmentOcid": COMPARTMENT,
+    f"{NS}:region": "eu-frankfurt-1",
+    f"{NS}:userOcid": USER,
+    f"{NS}:userDomain": "shop-domain",
+    f"{NS}:production": True,
+    f"{NS}:images": [{"name": "storefront", "tag": "1.0.0", "context": "app", "platform": "linux/amd64"}],
 }
 """Production: protected, immutable, identity-domain group and user, namespace and user looked up."""
 

@@ -11,7 +11,7 @@ import pytest
 
 from components import ArgumentError, OcirProject, Repository
 from components.project import check_project_args
-from tests.conftest import COMPARTMENT, TENANCY, valid_config
+from tests.conftest import COMPARTMENT, NS, TENANCY, valid_config
 from tests.test_components import project_args, repository_args
 from tools.engine.mocks import OcirMocks
 from tools.engine.types import GET_CONTAINER_REPOSITORY, IMAGE, REPOSITORY
@@ -47,7 +47,7 @@ def test_a_matching_repository_is_imported_not_created(run: Callable[..., StackR
 
 
 def test_a_retained_repository_keeps_its_tags_while_imported(run: Callable[..., StackRun]) -> None:
-    tags = {"managed-by": "pulumi", "pulumi-stack": "ocir/old"}
+    tags = {"managed-by": "pulumi", "pulumi-stack": f"{NS}/old"}
     result = run(
         valid_config(images=image(immutable=True), production=True),
         mocks=OcirMocks(existing_repositories=existing(isImmutable=True, freeformTags=tags)),
@@ -84,7 +84,7 @@ def test_a_repository_that_differs_stops_the_run_naming_the_key(
         raise_errors=False,
     )
     message = str(result.error)
-    assert message.startswith(f"ocir:images[0].repositoryOcid: repository {OCID} is not the one declared: ")
+    assert message.startswith(f"{NS}:images[0].repositoryOcid: repository {OCID} is not the one declared: ")
     assert says in message
     assert "\n" not in message
     assert result.resources == []
@@ -92,7 +92,7 @@ def test_a_repository_that_differs_stops_the_run_naming_the_key(
 
 def test_an_ocid_that_names_no_repository_stops_the_run_naming_the_key(run: Callable[..., StackRun]) -> None:
     result = run(valid_config(images=image()), mocks=OcirMocks(), raise_errors=False)
-    assert str(result.error).startswith(f"ocir:images[0].repositoryOcid: cannot read repository {OCID}: ")
+    assert str(result.error).startswith(f"{NS}:images[0].repositoryOcid: cannot read repository {OCID}: ")
     assert result.resources == []
 
 
@@ -101,7 +101,7 @@ def test_an_ocid_that_names_no_repository_stops_the_run_naming_the_key(run: Call
 )
 def test_the_ocid_must_be_a_container_repository_ocid(run: Callable[..., StackRun], ocid: str) -> None:
     result = run(valid_config(images=image(repositoryOcid=ocid)), raise_errors=False)
-    assert str(result.error).startswith("ocir:images[0].repositoryOcid: must be")
+    assert str(result.error).startswith(f"{NS}:images[0].repositoryOcid: must be")
     assert "ocid1.containerrepo.…" in str(result.error)
     assert result.resources == []
     with pytest.raises(ArgumentError, match=r"^OcirProjectArgs.images\[0\].repository_ocid: must be"):

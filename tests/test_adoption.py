@@ -10,12 +10,14 @@ import pytest
 import yaml
 
 from stackconfig.keys import KEYS
-from tests.conftest import TENANCY, USER
+from tests.conftest import NS, TENANCY, USER
 from tests.projects import DEV, PROD, write_project
 from tools import plan, policy_check, urns
-from tools.stackfiles import PROJECT_DIR
+from tools.engine.mocks import OcirMocks
+from tools.harness import run_stack
+from tools.stackfiles import PROJECT_DIR, StackFileError, check_declared_config, new_stack_config
 
-BROKEN_YAML = "config:\n  ocir:prefix: p-x\n  ocir:images:\n    - name: api\n     tag: '1'\n"
+BROKEN_YAML = f"config:\n  {NS}:prefix: p-x\n  {NS}:images:\n    - name: api\n     tag: '1'\n"
 
 
 @pytest.mark.parametrize(
@@ -51,10 +53,10 @@ def test_a_stack_file_that_is_not_a_mapping_is_named(tmp_path: Path, capsys: pyt
 def test_plan_defaults_to_dev_or_else_the_first_stack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write_project(tmp_path, {"staging": DEV, "live": PROD})
     assert plan.main(["--project-dir", str(tmp_path)]) == 0
-    assert capsys.readouterr().out.startswith("Plan for stack ocir/live\n")
+    assert capsys.readouterr().out.startswith(f"Plan for stack {NS}/live\n")
     write_project(tmp_path, {"dev": DEV})
     assert plan.main(["--project-dir", str(tmp_path)]) == 0
-    assert capsys.readouterr().out.startswith("Plan for stack ocir/dev\n")
+    assert capsys.readouterr().out.startswith(f"Plan for stack {NS}/dev\n")
 
 
 def test_urns_update_records_each_stack_as_it_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,7 +68,7 @@ def test_urns_update_records_each_stack_as_it_is(tmp_path: Path, capsys: pytest.
     assert dev_before == urns.declared("dev", tmp_path)
 
     # A new prefix renames every resource of that stack; a third stack arrives; prod leaves.
-    write_project(tmp_path, {"dev": {**DEV, "ocir:prefix": "p-team-dev"}, "staging": DEV})
+    write_project(tmp_path, {"dev": {**DEV, f"{NS}:prefix": "p-team-dev"}, "staging": DEV})
     (tmp_path / "Pulumi.prod.yaml").unlink()
     assert urns.main(["--update", "--project-dir", str(tmp_path)]) == 0
     second = capsys.readouterr().out.splitlines()
@@ -82,10 +84,10 @@ def test_urns_update_records_each_stack_as_it_is(tmp_path: Path, capsys: pytest.
 def test_did_you_mean_only_for_close_matches(run: Any) -> None:
     from tests.conftest import valid_config
 
-    typo = run({**valid_config(), "ocir:prefx": "p"}, raise_errors=False)
-    assert "ocir:prefx: unknown key (did you mean ocir:prefix?)" in str(typo.error)
-    far = run({**valid_config(), "ocir:x": "p"}, raise_errors=False)
-    assert "ocir:x: unknown key; this project reads" in str(far.error)
+    typo = run({**valid_config(), f"{NS}:prefx": "p"}, raise_errors=False)
+    assert f"{NS}:prefx: unknown key (did you mean {NS}:prefix?)" in str(typo.error)
+    far = run({**valid_config(), f"{NS}:x": "p"}, raise_errors=False)
+    assert f"{NS}:x: unknown key; this project reads" in str(far.error)
 
 
 # --- pulumi new ------------------------------------------------------------------------------------------
@@ -100,29 +102,64 @@ def test_pulumi_new_template_prompts_for_every_required_key() -> None:
     assert set(template) <= {"description", "config", "displayName", "metadata", "quickstart"}
     assert template["description"].strip()
     prompts: dict[str, dict[str, Any]] = template["config"]
-    required = {f"ocir:{key.name}" for key in KEYS if key.required}
-    assert required <= set(prompts)
+    # Without a namespace: the CLI puts each in the namespace of the project the user names.
+    assert {key.name for key in KEYS if key.required} <= set(prompts)
     for key, prompt in prompts.items():
         assert set(prompt) <= PROMPT_FIELDS, f"{key}: {set(prompt) - PROMPT_FIELDS}"
         assert prompt["description"].strip(), key
-        assert key in {f"ocir:{k.name}" for k in KEYS} | {"oci:region"}, key
+        assert key in {k.name for k in KEYS} | {"oci:region"}, key
         if "default" in prompt:
             assert isinstance(prompt["default"], str), f"{key}: a prompt's default is a string"
 
 
-def test_the_template_defaults_make_a_valid_stack_with_the_required_answers(run: Any) -> None:
-    prompts: dict[str, dict[str, Any]] = PROJECT["template"]["config"]
-    answers = {
-        "ocir:prefix": "p-new-dev",
-        "ocir:groupName": "new-devs",
-        "ocir:tenancyOcid": TENANCY,
-        "ocir:userOcid": USER,
+ANSWERS = {"prefix": "p-new-dev", "groupName": "new-devs", "tenancyOcid": TENANCY, "userOcid": USER}
+"""What a user types at `pulumi new`'s prompts that have no default."""
+
+
+def _new_project(directory: Path, name: str, stack: str) -> dict[str, str]:
+    """What `pulumi new <this repository> --name <name> --stack <stack>` leaves (pkg/cmd/pulumi/project/newcmd/
+    new.go): the files copied, Pulumi.yaml saved with the name given and no template section, and the answers
+    to the template's prompts in Pulumi.<stack>.yaml. Returns that stack's config."""
+    write_project(directory, {})
+    project = yaml.safe_load((directory / "Pulumi.yaml").read_text())
+    project["name"] = name
+    del project["template"]
+    (directory / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+    config = new_stack_config(PROJECT_DIR, name, ANSWERS)
+    (directory / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump({"config": config}))
+    return config
+
+
+@pytest.mark.parametrize("name", ["shop-platform", NS])
+def test_pulumi_new_prompts_land_in_the_namespace_of_the_project_named(tmp_path: Path, name: str) -> None:
+    config = _new_project(tmp_path, name, "dev")
+    assert config == {
+        f"{name}:prefix": "p-new-dev",
+        f"{name}:groupName": "new-devs",
+        f"{name}:tenancyOcid": TENANCY,
+        f"{name}:userOcid": USER,
+        f"{name}:region": PROJECT["template"]["config"]["region"]["default"],
+        f"{name}:production": "false",
     }
-    config = {key: answers.get(key, prompt.get("default")) for key, prompt in prompts.items()}
-    missing = [key for key, value in config.items() if value is None]
-    assert missing == [], f"prompts without an answer or a default: {missing}"
-    result = run(config)
+    # The CLI's own check passes (no "Stack 'dev' is missing configuration values …"), and the stack plans.
+    check_declared_config("dev", tmp_path)
+    result = run_stack("dev", project_dir=tmp_path, mocks=OcirMocks(plan=True), preview=True)
+    assert result.project == name
     assert result.one("oci:Identity/policy:Policy").plain["name"] == "p-new-dev-ocir-policy"
+    assert all(resource.urn.startswith(f"urn:pulumi:dev::{name}::") for resource in result.resources)
+
+
+def test_a_template_written_with_a_fixed_namespace_would_miss_the_keys_of_any_other_name(tmp_path: Path) -> None:
+    # Why the prompts carry no namespace: one written `ocir:prefix` stays `ocir:prefix` for a project named
+    # otherwise, and the CLI then refuses the stack for the keys of the project's own namespace.
+    _new_project(tmp_path, "shop-platform", "dev")
+    fixed = {f"elsewhere:{key}": value for key, value in ANSWERS.items()}
+    (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump({"config": fixed}))
+    with pytest.raises(StackFileError) as refused:
+        check_declared_config("dev", tmp_path)
+    assert str(refused.value) == (
+        "Stack 'dev' is missing configuration values 'groupName', 'prefix', 'region', 'tenancyOcid' and 'userOcid'"
+    )
 
 
 def test_urns_update_keeps_recorded_urns_an_alias_still_covers(tmp_path: Path) -> None:

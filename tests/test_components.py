@@ -40,7 +40,7 @@ from components import (
     already_checked,
     check_project_args,
 )
-from tests.conftest import COMPARTMENT, TENANCY, TOKEN, USER
+from tests.conftest import COMPARTMENT, NS, TENANCY, TOKEN, USER
 from tools.engine.mocks import OcirMocks
 from tools.engine.types import (
     AUTH_TOKEN,
@@ -253,7 +253,7 @@ def test_repository_keeps_the_urns_it_had_inside_the_image_components() -> None:
 
     result = run(program)
     former = {
-        f"urn:pulumi:test::ocir::ocir:index:{type_}$oci:Artifacts/containerRepository:ContainerRepository::api-repository"
+        f"urn:pulumi:test::{NS}::ocir:index:{type_}$oci:Artifacts/containerRepository:ContainerRepository::api-repository"
         for type_ in ("RepositoryImage", "PromotedImage")
     }
     assert former <= alias_urns(result.resources, result.one(REPOSITORY))
@@ -577,7 +577,9 @@ def test_project_promotes_an_image_with_a_source_reference() -> None:
             "p-team",
             project_args(
                 tenancy_namespace="givenns",
-                images=[ProjectImageArgs(name="api", tag="1.0", source_reference=SOURCE, promoted_from="org/ocir/dev")],
+                images=[
+                    ProjectImageArgs(name="api", tag="1.0", source_reference=SOURCE, promoted_from=f"org/{NS}/dev")
+                ],
             ),
         )
         pulumi.export("images", project.images)
@@ -588,7 +590,7 @@ def test_project_promotes_an_image_with_a_source_reference() -> None:
     assert result.one(REMOTE_IMAGE).plain["name"] == SOURCE
     assert push.plain["name"] == "ams.ocir.io/givenns/p-team-api:1.0"
     assert {result.one(POLICY).urn, result.one(AUTH_TOKEN).urn} <= set(push.dependencies)
-    assert result.one(REPOSITORY).plain["freeformTags"] == {"promoted-from": "org/ocir/dev"}
+    assert result.one(REPOSITORY).plain["freeformTags"] == {"promoted-from": f"org/{NS}/dev"}
     assert result.outputs["images"].value["api"]["sourceRepoDigest"] == SOURCE
 
 

@@ -9,13 +9,13 @@ import pulumi
 import pytest
 
 from stackconfig import ConfigError, ImageSpec, parse_settings
-from tests.conftest import COMPARTMENT, TENANCY, USER, valid_config
+from tests.conftest import COMPARTMENT, NS, TENANCY, USER, valid_config
 from tools.harness import run_program
 from tools.stackfiles import PROJECT_DIR, encode_config
 
 
 def parse(config: dict[str, Any], project_dir: Path | None = PROJECT_DIR) -> Any:
-    return parse_settings(encode_config(config), project_dir=project_dir)
+    return parse_settings(encode_config(config), NS, project_dir=project_dir)
 
 
 def test_minimal_config_takes_the_secure_defaults() -> None:
@@ -89,16 +89,16 @@ def test_full_config_is_read_field_by_field() -> None:
 def test_values_arrive_as_the_cli_sends_them() -> None:
     # `pulumi config set` stores strings; structured values reach the program as JSON.
     raw = {
-        "ocir:prefix": "p-test",
-        "ocir:groupName": "devs",
-        "ocir:tenancyOcid": TENANCY,
-        "ocir:region": "fra",
-        "ocir:userOcid": USER,
-        "ocir:allowListRepositories": "true",
-        "ocir:images": '[{"name": "api", "tag": "1.0", "public": true}]',
+        f"{NS}:prefix": "p-test",
+        f"{NS}:groupName": "devs",
+        f"{NS}:tenancyOcid": TENANCY,
+        f"{NS}:region": "fra",
+        f"{NS}:userOcid": USER,
+        f"{NS}:allowListRepositories": "true",
+        f"{NS}:images": '[{"name": "api", "tag": "1.0", "public": true}]',
         "oci:region": "eu-frankfurt-1",
     }
-    settings = parse_settings(raw)
+    settings = parse_settings(raw, NS)
     assert settings.allow_list_repositories is True
     assert settings.images[0].public is True
 
@@ -118,170 +118,170 @@ def test_no_images_is_a_valid_onboarding_stack() -> None:
 
 BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
     # (case, overrides, key named first, words of the rule)
-    ("prefix missing", {"prefix": None}, "ocir:prefix", "is required"),
-    ("prefix upper-case", {"prefix": "P-Test"}, "ocir:prefix", "lower-case"),
-    ("prefix wildcard", {"prefix": "p-*"}, "ocir:prefix", "no '/', '*'"),
-    ("prefix slash", {"prefix": "p/x"}, "ocir:prefix", "no '/', '*'"),
-    ("prefix trailing dash", {"prefix": "p-x-"}, "ocir:prefix", "lower-case"),
-    ("prefix too long", {"prefix": "p" * 89}, "ocir:prefix", "at most 88 characters"),
-    ("group missing", {"groupName": None}, "ocir:groupName", "is required"),
-    ("group quote", {"groupName": "devs'"}, "ocir:groupName", "IAM group name"),
-    ("group injection", {"groupName": "devs, any-user"}, "ocir:groupName", "no quotes, '/', '*' or ','"),
-    ("group phrase", {"groupName": "devs to manage all-resources"}, "ocir:groupName", "policy words"),
+    ("prefix missing", {"prefix": None}, f"{NS}:prefix", "is required"),
+    ("prefix upper-case", {"prefix": "P-Test"}, f"{NS}:prefix", "lower-case"),
+    ("prefix wildcard", {"prefix": "p-*"}, f"{NS}:prefix", "no '/', '*'"),
+    ("prefix slash", {"prefix": "p/x"}, f"{NS}:prefix", "no '/', '*'"),
+    ("prefix trailing dash", {"prefix": "p-x-"}, f"{NS}:prefix", "lower-case"),
+    ("prefix too long", {"prefix": "p" * 89}, f"{NS}:prefix", "at most 88 characters"),
+    ("group missing", {"groupName": None}, f"{NS}:groupName", "is required"),
+    ("group quote", {"groupName": "devs'"}, f"{NS}:groupName", "IAM group name"),
+    ("group injection", {"groupName": "devs, any-user"}, f"{NS}:groupName", "no quotes, '/', '*' or ','"),
+    ("group phrase", {"groupName": "devs to manage all-resources"}, f"{NS}:groupName", "policy words"),
     (
         "group newline injection",
         {"groupName": "devs\nallow group x to manage all-resources in tenancy"},
-        "ocir:groupName",
+        f"{NS}:groupName",
         "IAM group name",
     ),
-    ("group where clause", {"groupName": "devs where any"}, "ocir:groupName", "policy words"),
-    ("group wildcard", {"groupName": "devs*"}, "ocir:groupName", "no quotes, '/', '*' or ','"),
-    ("group braces", {"groupName": "devs}"}, "ocir:groupName", "IAM group name"),
-    ("domain slash", {"identityDomain": "a/b"}, "ocir:identityDomain", "identity domain name"),
-    ("domain quote", {"identityDomain": "acme'"}, "ocir:identityDomain", "identity domain name"),
-    ("prefix quote", {"prefix": "p-x'"}, "ocir:prefix", "no '/', '*', quotes or spaces"),
-    ("prefix space", {"prefix": "p x"}, "ocir:prefix", "no '/', '*', quotes or spaces"),
-    ("prefix ends the pattern", {"prefix": "p-x/ or target.repo.name=/"}, "ocir:prefix", "no '/', '*'"),
-    ("prefix empty", {"prefix": ""}, "ocir:prefix", "is required"),
-    ("allow list not boolean", {"allowListRepositories": "yes"}, "ocir:allowListRepositories", "true or false"),
-    ("tenancy missing", {"tenancyOcid": None}, "ocir:tenancyOcid", "is required"),
-    ("tenancy malformed", {"tenancyOcid": "mytenancy"}, "ocir:tenancyOcid", "ocid1.tenancy"),
-    ("tenancy of wrong kind", {"tenancyOcid": COMPARTMENT}, "ocir:tenancyOcid", "ocid1.compartment OCID"),
-    ("compartment of wrong kind", {"compartmentOcid": USER}, "ocir:compartmentOcid", "ocid1.user OCID"),
-    ("region missing", {"region": None}, "ocir:region", "is required"),
-    ("region unknown", {"region": "frankfurt"}, "ocir:region", "region key"),
-    ("region other realm", {"region": "us-langley-1"}, "ocir:region", "only serves the commercial realm"),
-    ("region differs from provider", {"oci:region": "us-ashburn-1"}, "ocir:region", "set both to the same region"),
-    ("namespace upper-case", {"tenancyNamespace": "MyTenancy"}, "ocir:tenancyNamespace", "Object Storage namespace"),
-    ("user missing", {"userOcid": None}, "ocir:userOcid", "is required"),
-    ("user is a compartment", {"userOcid": COMPARTMENT}, "ocir:userOcid", "ocid1.compartment OCID"),
-    ("user is the tenancy", {"userOcid": TENANCY}, "ocir:userOcid", "ocid1.tenancy OCID"),
-    ("region with spaces", {"region": "eu frankfurt 1"}, "ocir:region", "region key"),
-    ("region quote", {"region": "fra'"}, "ocir:region", "region key"),
-    ("namespace with slash", {"tenancyNamespace": "ns/other"}, "ocir:tenancyNamespace", "Object Storage namespace"),
-    ("user name with space", {"userName": "jane doe"}, "ocir:userName", "no '/' or ':'"),
-    ("user is a group", {"userOcid": "ocid1.group.oc1..aaaaaaaaexample0000"}, "ocir:userOcid", "ocid1.group OCID"),
-    ("user name with slash", {"userName": "idcs/jane"}, "ocir:userName", "ocir:userDomain"),
-    ("user name with colon", {"userName": "jane:x"}, "ocir:userName", "no '/' or ':'"),
-    ("user domain with slash", {"userDomain": "a/b"}, "ocir:userDomain", "domain segment"),
-    ("unknown key", {"prefx": "p-x"}, "ocir:prefx", "did you mean ocir:prefix"),
-    ("images not a list", {"images": "api"}, "ocir:images", "list of image objects"),
-    ("images an object", {"images": {"name": "api", "tag": "1"}}, "ocir:images", "list of image objects"),
-    ("image not an object", {"images": ["api"]}, "ocir:images[0]", "must be an object"),
-    ("image name missing", {"images": [{"tag": "1.0"}]}, "ocir:images[0].name", "is required"),
-    ("image tag missing", {"images": [{"name": "api"}]}, "ocir:images[0].tag", "is required"),
-    ("image name upper-case", {"images": [{"name": "API", "tag": "1"}]}, "ocir:images[0].name", "lower-case"),
+    ("group where clause", {"groupName": "devs where any"}, f"{NS}:groupName", "policy words"),
+    ("group wildcard", {"groupName": "devs*"}, f"{NS}:groupName", "no quotes, '/', '*' or ','"),
+    ("group braces", {"groupName": "devs}"}, f"{NS}:groupName", "IAM group name"),
+    ("domain slash", {"identityDomain": "a/b"}, f"{NS}:identityDomain", "identity domain name"),
+    ("domain quote", {"identityDomain": "acme'"}, f"{NS}:identityDomain", "identity domain name"),
+    ("prefix quote", {"prefix": "p-x'"}, f"{NS}:prefix", "no '/', '*', quotes or spaces"),
+    ("prefix space", {"prefix": "p x"}, f"{NS}:prefix", "no '/', '*', quotes or spaces"),
+    ("prefix ends the pattern", {"prefix": "p-x/ or target.repo.name=/"}, f"{NS}:prefix", "no '/', '*'"),
+    ("prefix empty", {"prefix": ""}, f"{NS}:prefix", "is required"),
+    ("allow list not boolean", {"allowListRepositories": "yes"}, f"{NS}:allowListRepositories", "true or false"),
+    ("tenancy missing", {"tenancyOcid": None}, f"{NS}:tenancyOcid", "is required"),
+    ("tenancy malformed", {"tenancyOcid": "mytenancy"}, f"{NS}:tenancyOcid", "ocid1.tenancy"),
+    ("tenancy of wrong kind", {"tenancyOcid": COMPARTMENT}, f"{NS}:tenancyOcid", "ocid1.compartment OCID"),
+    ("compartment of wrong kind", {"compartmentOcid": USER}, f"{NS}:compartmentOcid", "ocid1.user OCID"),
+    ("region missing", {"region": None}, f"{NS}:region", "is required"),
+    ("region unknown", {"region": "frankfurt"}, f"{NS}:region", "region key"),
+    ("region other realm", {"region": "us-langley-1"}, f"{NS}:region", "only serves the commercial realm"),
+    ("region differs from provider", {"oci:region": "us-ashburn-1"}, f"{NS}:region", "set both to the same region"),
+    ("namespace upper-case", {"tenancyNamespace": "MyTenancy"}, f"{NS}:tenancyNamespace", "Object Storage namespace"),
+    ("user missing", {"userOcid": None}, f"{NS}:userOcid", "is required"),
+    ("user is a compartment", {"userOcid": COMPARTMENT}, f"{NS}:userOcid", "ocid1.compartment OCID"),
+    ("user is the tenancy", {"userOcid": TENANCY}, f"{NS}:userOcid", "ocid1.tenancy OCID"),
+    ("region with spaces", {"region": "eu frankfurt 1"}, f"{NS}:region", "region key"),
+    ("region quote", {"region": "fra'"}, f"{NS}:region", "region key"),
+    ("namespace with slash", {"tenancyNamespace": "ns/other"}, f"{NS}:tenancyNamespace", "Object Storage namespace"),
+    ("user name with space", {"userName": "jane doe"}, f"{NS}:userName", "no '/' or ':'"),
+    ("user is a group", {"userOcid": "ocid1.group.oc1..aaaaaaaaexample0000"}, f"{NS}:userOcid", "ocid1.group OCID"),
+    ("user name with slash", {"userName": "idcs/jane"}, f"{NS}:userName", f"segment in {NS}:userDomain"),
+    ("user name with colon", {"userName": "jane:x"}, f"{NS}:userName", "no '/' or ':'"),
+    ("user domain with slash", {"userDomain": "a/b"}, f"{NS}:userDomain", "domain segment"),
+    ("unknown key", {"prefx": "p-x"}, f"{NS}:prefx", f"did you mean {NS}:prefix"),
+    ("images not a list", {"images": "api"}, f"{NS}:images", "list of image objects"),
+    ("images an object", {"images": {"name": "api", "tag": "1"}}, f"{NS}:images", "list of image objects"),
+    ("image not an object", {"images": ["api"]}, f"{NS}:images[0]", "must be an object"),
+    ("image name missing", {"images": [{"tag": "1.0"}]}, f"{NS}:images[0].name", "is required"),
+    ("image tag missing", {"images": [{"name": "api"}]}, f"{NS}:images[0].tag", "is required"),
+    ("image name upper-case", {"images": [{"name": "API", "tag": "1"}]}, f"{NS}:images[0].name", "lower-case"),
     (
         "image tag a float",
         {"images": [{"name": "api", "tag": 1.0}]},
-        "ocir:images[0].tag",
+        f"{NS}:images[0].tag",
         'quote it in YAML, e.g. "1.0"',
     ),
-    ("image tag bad", {"images": [{"name": "api", "tag": "-1"}]}, "ocir:images[0].tag", "docker's tag rule"),
-    ("image tag with colon", {"images": [{"name": "api", "tag": "1:2"}]}, "ocir:images[0].tag", "docker's tag rule"),
-    ("image tag digest", {"images": [{"name": "api", "tag": "sha256@x"}]}, "ocir:images[0].tag", "docker's tag rule"),
-    ("image tag too long", {"images": [{"name": "api", "tag": "v" * 129}]}, "ocir:images[0].tag", "docker's tag rule"),
-    ("image name with tag", {"images": [{"name": "api:1", "tag": "1"}]}, "ocir:images[0].name", "lower-case"),
-    ("image name wildcard", {"images": [{"name": "api*", "tag": "1"}]}, "ocir:images[0].name", "lower-case"),
-    ("image name leading dash", {"images": [{"name": "-api", "tag": "1"}]}, "ocir:images[0].name", "lower-case"),
-    ("image name a number", {"images": [{"name": 7, "tag": "1"}]}, "ocir:images[0].name", "must be a string"),
-    ("images a number", {"images": 3}, "ocir:images", "list of image objects"),
+    ("image tag bad", {"images": [{"name": "api", "tag": "-1"}]}, f"{NS}:images[0].tag", "docker's tag rule"),
+    ("image tag with colon", {"images": [{"name": "api", "tag": "1:2"}]}, f"{NS}:images[0].tag", "docker's tag rule"),
+    ("image tag digest", {"images": [{"name": "api", "tag": "sha256@x"}]}, f"{NS}:images[0].tag", "docker's tag rule"),
+    ("image tag too long", {"images": [{"name": "api", "tag": "v" * 129}]}, f"{NS}:images[0].tag", "docker's tag rule"),
+    ("image name with tag", {"images": [{"name": "api:1", "tag": "1"}]}, f"{NS}:images[0].name", "lower-case"),
+    ("image name wildcard", {"images": [{"name": "api*", "tag": "1"}]}, f"{NS}:images[0].name", "lower-case"),
+    ("image name leading dash", {"images": [{"name": "-api", "tag": "1"}]}, f"{NS}:images[0].name", "lower-case"),
+    ("image name a number", {"images": [{"name": 7, "tag": "1"}]}, f"{NS}:images[0].name", "must be a string"),
+    ("images a number", {"images": 3}, f"{NS}:images", "list of image objects"),
     (
         "image unknown field",
         {"images": [{"name": "api", "tag": "1", "contxt": "app"}]},
-        "ocir:images[0].contxt",
+        f"{NS}:images[0].contxt",
         "did you mean context",
     ),
     (
         "duplicate image names",
         {"images": [{"name": "api", "tag": "1"}, {"name": "api", "tag": "2"}]},
-        "ocir:images[1].name",
+        f"{NS}:images[1].name",
         "must be unique",
     ),
     (
         "repository too long",
         {"images": [{"name": "a" * 250, "tag": "1"}]},
-        "ocir:images[0].name",
+        f"{NS}:images[0].name",
         "OCI allows 255",
     ),
     (
         "public not boolean",
         {"images": [{"name": "api", "tag": "1", "public": "true"}]},
-        "ocir:images[0].public",
+        f"{NS}:images[0].public",
         "true or false",
     ),
     (
         "absolute context",
         {"images": [{"name": "api", "tag": "1", "context": "/srv/app"}]},
-        "ocir:images[0].context",
+        f"{NS}:images[0].context",
         "relative POSIX path",
     ),
     (
         "context outside project",
         {"images": [{"name": "api", "tag": "1", "context": "../elsewhere"}]},
-        "ocir:images[0].context",
+        f"{NS}:images[0].context",
         "inside the project",
     ),
     (
         "missing context",
         {"images": [{"name": "api", "tag": "1", "context": "services/api"}]},
-        "ocir:images[0].context",
+        f"{NS}:images[0].context",
         "does not exist",
     ),
     (
         "missing dockerfile",
         {"images": [{"name": "api", "tag": "1", "dockerfile": "app/Dockerfile.prod"}]},
-        "ocir:images[0].dockerfile",
+        f"{NS}:images[0].dockerfile",
         "does not exist",
     ),
     (
         "build arg not a string",
         {"images": [{"name": "api", "tag": "1", "buildArgs": {"PORT": 8080}}]},
-        "ocir:images[0].buildArgs.PORT",
+        f"{NS}:images[0].buildArgs.PORT",
         "must be a string",
     ),
     (
         "build arg bad name",
         {"images": [{"name": "api", "tag": "1", "buildArgs": {"1BAD-NAME": "x"}}]},
-        "ocir:images[0].buildArgs.1BAD-NAME",
+        f"{NS}:images[0].buildArgs.1BAD-NAME",
         "build argument names",
     ),
     (
         "target not a stage name",
         {"images": [{"name": "api", "tag": "1", "target": "run time"}]},
-        "ocir:images[0].target",
+        f"{NS}:images[0].target",
         "Dockerfile stage name",
     ),
     (
         "immutable not boolean",
         {"images": [{"name": "api", "tag": "1", "immutable": 1}]},
-        "ocir:images[0].immutable",
+        f"{NS}:images[0].immutable",
         "true or false",
     ),
     (
         "too many images",
         {"images": [{"name": f"svc{i}", "tag": "1"} for i in range(501)]},
-        "ocir:images",
+        f"{NS}:images",
         "OCI allows 500 repositories per region",
     ),
-    ("rotation label with a space", {"tokenRotation": "next month"}, "ocir:tokenRotation", "label of 1-40"),
-    ("production not boolean", {"production": "yes"}, "ocir:production", "true or false"),
+    ("rotation label with a space", {"tokenRotation": "next month"}, f"{NS}:tokenRotation", "label of 1-40"),
+    ("production not boolean", {"production": "yes"}, f"{NS}:production", "true or false"),
     (
         "mutable repository in production",
         {"production": True, "images": [{"name": "api", "tag": "1", "immutable": False}]},
-        "ocir:images[0].immutable",
+        f"{NS}:images[0].immutable",
         "production repositories are immutable",
     ),
     (
         "latest in production",
         {"production": True, "images": [{"name": "api", "tag": "latest"}]},
-        "ocir:images[0].tag",
+        f"{NS}:images[0].tag",
         "must not be 'latest' in a production stack",
     ),
     (
         "two platforms",
         {"images": [{"name": "api", "tag": "1", "platform": "linux/amd64,linux/arm64"}]},
-        "ocir:images[0].platform",
+        f"{NS}:images[0].platform",
         "one platform",
     ),
 ]
@@ -316,15 +316,15 @@ def test_bad_config_declares_nothing(overrides: dict[str, Any], key: str) -> Non
 
 def test_values_that_are_not_strings_are_refused() -> None:
     raw = encode_config(valid_config())
-    with pytest.raises(ConfigError, match=r"^ocir:prefix: must be a string, got int"):
-        parse_settings({**raw, "ocir:prefix": 123})
+    with pytest.raises(ConfigError, match=rf"^{NS}:prefix: must be a string, got int"):
+        parse_settings({**raw, f"{NS}:prefix": 123}, NS)
 
 
 def test_every_problem_is_reported_at_once_one_line_per_key() -> None:
     with pytest.raises(ConfigError) as caught:
         parse(valid_config(prefix="P*", region="mars-1", images=[{"name": "api", "tag": "1", "public": "no"}]))
-    assert caught.value.keys == ["ocir:prefix", "ocir:region", "ocir:images[0].public"]
-    assert all(line.startswith("ocir:") for line in str(caught.value).splitlines())
+    assert caught.value.keys == [f"{NS}:prefix", f"{NS}:region", f"{NS}:images[0].public"]
+    assert all(line.startswith(f"{NS}:") for line in str(caught.value).splitlines())
 
 
 def test_paths_are_not_checked_without_a_project_directory() -> None:
@@ -335,7 +335,7 @@ def test_paths_are_not_checked_without_a_project_directory() -> None:
 def test_full_image_name_length_is_checked_when_the_namespace_is_known() -> None:
     image = {"name": "a" * 220, "tag": "1"}
     assert parse(valid_config(images=[image]))  # namespace looked up later: repository fits 255
-    with pytest.raises(ConfigError, match=r"^ocir:images\[0\].name: .*docker allows 255"):
+    with pytest.raises(ConfigError, match=rf"^{NS}:images\[0\].name: .*docker allows 255"):
         parse(valid_config(images=[image], tenancyNamespace="n" * 40))
 
 

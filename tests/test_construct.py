@@ -33,7 +33,7 @@ from components import (
     RepositoryAccessPolicy,
 )
 from components.provider import COMPONENTS, OcirProvider
-from tests.conftest import COMPARTMENT, TENANCY, TOKEN, USER
+from tests.conftest import COMPARTMENT, NS, TENANCY, TOKEN, USER
 from tools.engine.mocks import OcirMocks
 from tools.engine.types import AUTH_TOKEN, INDEX, REGISTRY_IMAGE, REMOTE_IMAGE, TAG
 from tools.engine.wire import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, mask, reveal
@@ -415,6 +415,6 @@ def test_errors_name_the_argument_in_the_package_and_the_config_key_in_the_progr
     assert str(in_package.error).startswith("OcirProjectArgs.user_name: must be the user's login name")
     assert "segment in OcirProjectArgs.user_domain)" in str(in_package.error)
     in_program = run_program(valid_config(userName="acme/jane"), raise_errors=False)
-    assert str(in_program.error).startswith("ocir:userName: must be the user's login name")
-    assert "segment in ocir:userDomain)" in str(in_program.error)
+    assert str(in_program.error).startswith(f"{NS}:userName: must be the user's login name")
+    assert f"segment in {NS}:userDomain)" in str(in_program.error)
     assert "OcirProjectArgs" not in str(in_program.error)

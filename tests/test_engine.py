@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import valid_config
+from tests.conftest import NS, valid_config
 from tests.projects import DEV, PROD
 from tools.engine import types
 from tools.engine.credentials import Login, docker_build_logins, docker_pull_login, docker_push_login, hostname
@@ -52,7 +52,7 @@ def test_replacement_triggers_follow_the_engines_rule(old: Any, new: Any, replac
 
 def declared_types() -> set[str]:
     """Every custom resource type the program declares over configs that use each feature."""
-    dev_multi = {**DEV, "ocir:images": [{**DEV["ocir:images"][0], "platforms": ["linux/amd64", "linux/arm64"]}]}
+    dev_multi = {**DEV, f"{NS}:images": [{**DEV[f"{NS}:images"][0], "platforms": ["linux/amd64", "linux/arm64"]}]}
     configs: list[tuple[str, dict[str, Any]]] = [
         ("dev", DEV),
         ("prod", PROD),
@@ -64,10 +64,10 @@ def declared_types() -> set[str]:
         found |= {r.type for r in run_program(config, stack=stack).resources if r.custom}
     for source in (DEV, dev_multi):
         outputs = reference_outputs(run_program(source, stack="dev"))
-        image = {key: value for key, value in source["ocir:images"][0].items() if key != "context"}
-        values = encode_config({**PROD, "ocir:images": [{**image, "tag": "2.0.0"}]})
-        values["ocir:promoteFrom"] = "organization/ocir/dev"
-        run = run_program(values, stack="prod", mocks=OcirMocks(stack_outputs={"organization/ocir/dev": outputs}))
+        image = {key: value for key, value in source[f"{NS}:images"][0].items() if key != "context"}
+        values = encode_config({**PROD, f"{NS}:images": [{**image, "tag": "2.0.0"}]})
+        values[f"{NS}:promoteFrom"] = f"organization/{NS}/dev"
+        run = run_program(values, stack="prod", mocks=OcirMocks(stack_outputs={f"organization/{NS}/dev": outputs}))
         found |= {r.type for r in run.resources if r.custom}
     return {type_ for type_ in found if not type_.startswith("pulumi:providers:")}
 

@@ -29,7 +29,7 @@ from components.project import check_project_args
 from components.statements import group_subject
 from components.tokens import ExistingToken, token_description
 from stackconfig import program_tags
-from tests.conftest import TENANCY, USER, valid_config
+from tests.conftest import NS, TENANCY, USER, valid_config
 from tests.test_components import project_args, refused, repository_args
 from tools.engine.mocks import OcirMocks
 from tools.engine.types import AUTH_TOKEN, POLICY, REPOSITORY
@@ -136,7 +136,7 @@ def test_the_policy_name_is_at_most_100_through_the_prefix(run: Callable[..., St
     ok = run(valid_config(prefix=PREFIX_88, images=[]))
     assert len(ok.one(POLICY).plain["name"]) == 100
     over = run(valid_config(prefix="p" * 89, images=[]), raise_errors=False)
-    assert str(over.error).startswith("ocir:prefix: must be at most 88 characters")
+    assert str(over.error).startswith(f"{NS}:prefix: must be at most 88 characters")
     assert over.resources == []
 
 
@@ -165,7 +165,7 @@ def test_the_prefix_and_image_name_make_a_repository_of_at_most_255(
         with pytest.raises(ArgumentError, match=r"^OcirProjectArgs.images\[0\].name: makes the repository name"):
             check_project_args(args)
         result = run(valid_config(images=[{"name": image, "tag": "1.0"}]), raise_errors=False)
-        assert str(result.error).startswith("ocir:images[0].name: makes the repository name")
+        assert str(result.error).startswith(f"{NS}:images[0].name: makes the repository name")
         assert result.resources == []
     else:
         check_project_args(args)
@@ -237,7 +237,7 @@ def test_promoted_from_is_a_tag_value_of_at_most_256(length: int, fails: bool) -
 
 @pytest.mark.parametrize(("length", "fails"), [(MAX_TAG_VALUE, False), (MAX_TAG_VALUE + 1, True)])
 def test_promote_from_must_fit_the_promoted_from_tag(run: Callable[..., StackRun], length: int, fails: bool) -> None:
-    stack = "org/ocir/" + "s" * (length - len("org/ocir/"))
+    stack = f"org/{NS}/" + "s" * (length - len(f"org/{NS}/"))
     digest = f"fra.ocir.io/devns/p-dev-api@sha256:{'d' * 64}"
     source = {
         "images": {"api": {"repoDigest": digest}},
@@ -248,7 +248,7 @@ def test_promote_from_must_fit_the_promoted_from_tag(run: Callable[..., StackRun
     mocks = OcirMocks(stack_outputs={stack: source})
     result = run(valid_config(promoteFrom=stack), mocks=mocks, raise_errors=False)
     if fails:
-        assert str(result.error).startswith("ocir:promoteFrom: is 257 characters long")
+        assert str(result.error).startswith(f"{NS}:promoteFrom: is 257 characters long")
         assert result.resources == []
     else:
         assert result.error is None
@@ -256,13 +256,13 @@ def test_promote_from_must_fit_the_promoted_from_tag(run: Callable[..., StackRun
 
 
 def test_the_programs_own_stack_tag_shortens_itself() -> None:
-    assert program_tags("ocir", "dev") == {"managed-by": "pulumi", "pulumi-stack": "ocir/dev"}
-    exact = program_tags("ocir", "s" * (MAX_TAG_VALUE - len("ocir/")))["pulumi-stack"]
+    assert program_tags("shop", "dev") == {"managed-by": "pulumi", "pulumi-stack": "shop/dev"}
+    exact = program_tags("shop", "s" * (MAX_TAG_VALUE - len("shop/")))["pulumi-stack"]
     assert len(exact) == MAX_TAG_VALUE
     assert not exact.endswith("…")
-    long = program_tags("ocir", "s" * MAX_TAG_VALUE)["pulumi-stack"]
+    long = program_tags("shop", "s" * MAX_TAG_VALUE)["pulumi-stack"]
     assert len(long) == MAX_TAG_VALUE
-    assert long.startswith("ocir/sss")
+    assert long.startswith("shop/sss")
     assert long.endswith("…")
 
 

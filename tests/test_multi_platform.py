@@ -29,7 +29,7 @@ from components import (
 from components.image import digest_of, platform_tag, repo_digest_of
 from stackconfig import ConfigError, parse_settings
 from stackconfig.promotion import source_reference
-from tests.conftest import TENANCY, TOKEN, USER, valid_config
+from tests.conftest import NS, TENANCY, TOKEN, USER, valid_config
 from tests.projects import DEV, PROD
 from tools.engine.credentials import registry_uses
 from tools.engine.mocks import OcirMocks
@@ -292,19 +292,19 @@ def test_a_single_platform_project_image_has_no_index_outputs() -> None:
 
 
 def parse(config: dict[str, Any]) -> Any:
-    return parse_settings(encode_config(config), project_dir=PROJECT_DIR)
+    return parse_settings(encode_config(config), NS, project_dir=PROJECT_DIR)
 
 
 @pytest.mark.parametrize(
     ("image", "key", "rule"),
     [
-        ({"platforms": "linux/amd64"}, "ocir:images[0].platforms", "must be a list of platforms"),
-        ({"platforms": ["linux/amd64", 64]}, "ocir:images[0].platforms[1]", "must be a string"),
-        ({"platforms": ["linux/amd64", "arm64"]}, "ocir:images[0].platforms[1]", "one platform such as"),
-        ({"platforms": ["linux/arm64"]}, "ocir:images[0].platforms", "at least two platforms"),
-        ({"platforms": ["linux/arm64", "linux/arm64"]}, "ocir:images[0].platforms", "more than once"),
-        ({"platforms": BOTH, "platform": "linux/amd64"}, "ocir:images[0].platforms", "together with platform"),
-        ({"platforms": BOTH, "tag": "1" * 120}, "ocir:images[0].tag", "too long for a multi-platform image"),
+        ({"platforms": "linux/amd64"}, f"{NS}:images[0].platforms", "must be a list of platforms"),
+        ({"platforms": ["linux/amd64", 64]}, f"{NS}:images[0].platforms[1]", "must be a string"),
+        ({"platforms": ["linux/amd64", "arm64"]}, f"{NS}:images[0].platforms[1]", "one platform such as"),
+        ({"platforms": ["linux/arm64"]}, f"{NS}:images[0].platforms", "at least two platforms"),
+        ({"platforms": ["linux/arm64", "linux/arm64"]}, f"{NS}:images[0].platforms", "more than once"),
+        ({"platforms": BOTH, "platform": "linux/amd64"}, f"{NS}:images[0].platforms", "together with platform"),
+        ({"platforms": BOTH, "tag": "1" * 120}, f"{NS}:images[0].tag", "too long for a multi-platform image"),
     ],
 )
 def test_a_bad_platform_list_is_a_config_error_naming_the_key(image: dict[str, Any], key: str, rule: str) -> None:
@@ -317,8 +317,8 @@ def test_a_bad_platform_list_is_a_config_error_naming_the_key(image: dict[str, A
 
 def test_a_stack_with_platforms_plans_one_index_tag_and_passes_the_pack() -> None:
     for base, stack in ((DEV, "dev"), (PROD, "prod")):
-        image = {key: value for key, value in base["ocir:images"][0].items() if key != "platform"}
-        config = {**base, "ocir:images": [{**image, "platforms": BOTH}]}
+        image = {key: value for key, value in base[f"{NS}:images"][0].items() if key != "platform"}
+        config = {**base, f"{NS}:images": [{**image, "platforms": BOTH}]}
         result = run_program(config, stack=stack, mocks=OcirMocks(token=TOKEN, plan=True))
         assert result.error is None, result.error
         (index,) = result.of_type(INDEX)
@@ -341,14 +341,14 @@ def test_the_pack_judges_the_index_tag() -> None:
 
 
 def multi_dev_outputs() -> dict[str, Any]:
-    config = {**DEV, "ocir:images": [{**DEV["ocir:images"][0], "platforms": BOTH}]}
+    config = {**DEV, f"{NS}:images": [{**DEV[f"{NS}:images"][0], "platforms": BOTH}]}
     return reference_outputs(run_program(config, stack="dev", mocks=OcirMocks(token=TOKEN)))
 
 
 def promoted(outputs: dict[str, Any], image: dict[str, Any]) -> StackRun:
-    values = encode_config({**PROD, "ocir:images": [image]})
-    values["ocir:promoteFrom"] = "organization/ocir/dev"
-    mocks = OcirMocks(token=TOKEN, stack_outputs={"organization/ocir/dev": outputs})
+    values = encode_config({**PROD, f"{NS}:images": [image]})
+    values[f"{NS}:promoteFrom"] = f"organization/{NS}/dev"
+    mocks = OcirMocks(token=TOKEN, stack_outputs={f"organization/{NS}/dev": outputs})
     return run_program(values, stack="prod", mocks=mocks, raise_errors=False)
 
 
@@ -356,13 +356,13 @@ def test_prod_copies_devs_platforms_reading_dev_only_with_devs_login_on_one_regi
     # Dev and prod on one host (fra.ocir.io), each push user allowed only its own prefix: every read of a dev
     # repository must use dev's login and every push (and the index's reads) prod's, with the login each provider
     # really picks for that host (tools/engine/credentials.py).
-    dev = {**DEV, "ocir:images": [{**DEV["ocir:images"][0], "platforms": BOTH}]}
+    dev = {**DEV, f"{NS}:images": [{**DEV[f"{NS}:images"][0], "platforms": BOTH}]}
     outputs = reference_outputs(run_program(dev, stack="dev", mocks=OcirMocks(token=TOKEN)))
-    values = encode_config({**PROD, "ocir:region": "fra", "ocir:images": [{"name": "storefront", "tag": "1.0.0",
+    values = encode_config({**PROD, f"{NS}:region": "fra", f"{NS}:images": [{"name": "storefront", "tag": "1.0.0",
                                                                           "platforms": BOTH}]})  # fmt: skip
-    values["ocir:promoteFrom"] = "organization/ocir/dev"
+    values[f"{NS}:promoteFrom"] = f"organization/{NS}/dev"
     result = run_program(
-        values, stack="prod", mocks=OcirMocks(token=TOKEN, stack_outputs={"organization/ocir/dev": outputs})
+        values, stack="prod", mocks=OcirMocks(token=TOKEN, stack_outputs={f"organization/{NS}/dev": outputs})
     )
     dev_login = outputs["loginUsername"]
     prod_login = result.outputs["loginUsername"].value
@@ -384,11 +384,11 @@ def test_prod_copies_devs_platforms_reading_dev_only_with_devs_login_on_one_regi
 def test_promoting_a_multi_platform_source_without_its_platforms_is_refused() -> None:
     result = promoted(multi_dev_outputs(), {"name": "storefront", "tag": "1.0.0"})
     assert isinstance(result.error, pulumi.RunError)
-    assert str(result.error).startswith("ocir:promoteFrom: ")
+    assert str(result.error).startswith(f"{NS}:promoteFrom: ")
     assert "multi-platform image index (linux/amd64, linux/arm64)" in str(result.error)
 
 
 def test_promoting_a_platform_the_source_did_not_build_is_refused() -> None:
     entry = {"repoDigest": SOURCE, "platformDigests": {"linux/amd64": "sha256:" + "a" * 64}}
-    with pytest.raises(pulumi.RunError, match=r"^ocir:promoteFrom: .* has no linux/arm64 image"):
-        source_reference({"api": entry}, "api", "org/ocir/dev", platforms=BOTH)
+    with pytest.raises(pulumi.RunError, match=rf"^{NS}:promoteFrom: .* has no linux/arm64 image"):
+        source_reference({"api": entry}, "api", f"org/{NS}/dev", platforms=BOTH, namespace=NS)

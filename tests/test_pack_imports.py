@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import valid_config
+from tests.conftest import NS, valid_config
 from tests.projects import DEV, PROD
 from tools.stackfiles import PROJECT_DIR, encode_config
 
@@ -75,7 +75,7 @@ pure = [getattr(components, name) for name in ("OcirProjectArgs", "ProjectImageA
 problems = {}
 for name, config in json.load(sys.stdin).items():
     try:
-        parse_settings(config)
+        parse_settings(config, sys.argv[3])  # the project's namespace
         problems[name] = []
     except ConfigError as error:
         problems[name] = error.keys
@@ -93,7 +93,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
             {"name": "worker", "tag": "1.0", "target": "run", "platform": "linux/arm64", "buildArgs": {"A": "b"}},
         ],
         tokenRotation="2026-01",
-        promoteFrom="acme/ocir/dev",
+        promoteFrom=f"acme/{NS}/dev",
         vulnerabilityScanning=True,
         allowListRepositories=True,
     ),
@@ -104,7 +104,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
 def run_child(modules: tuple[str, ...], configs: dict[str, dict[str, Any]]) -> subprocess.CompletedProcess[str]:
     stdin = json.dumps({name: encode_config(config) for name, config in configs.items()})
     return subprocess.run(
-        [sys.executable, "-c", CHILD, ",".join(PROVIDER_SDKS), json.dumps(modules)],
+        [sys.executable, "-c", CHILD, ",".join(PROVIDER_SDKS), json.dumps(modules), NS],
         cwd=PROJECT_DIR,
         input=stdin,
         capture_output=True,
@@ -121,7 +121,7 @@ def test_the_pack_and_the_config_parser_import_no_provider_sdk() -> None:
     assert found["loaded"] == []
     # The rules ran: the clean configs pass, the broken one is refused by the components' own rules.
     assert {name: keys for name, keys in found["problems"].items() if keys} == {
-        "a rule broken": ["ocir:images[0].tag", "ocir:images[0].platforms"]
+        "a rule broken": [f"{NS}:images[0].tag", f"{NS}:images[0].platforms"]
     }
 
 

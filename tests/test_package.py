@@ -16,7 +16,7 @@ import yaml
 import components
 from components import OcirProject, OcirProjectArgs
 from components.provider import COMPONENTS, OcirProvider, schema
-from tests.conftest import TENANCY, TOKEN, USER
+from tests.conftest import NS, TENANCY, TOKEN, USER
 from tools import schema as schema_tool
 from tools.engine.mocks import OcirMocks
 from tools.engine.wire import mask
@@ -331,7 +331,7 @@ def test_construct_refuses_a_missing_required_input() -> None:
 def _scratch_program(stack: str) -> str:
     """The program a second project would write with the package, with this stack file's values."""
     config = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
-    values = {key.removeprefix("ocir:"): value for key, value in config.items() if key.startswith("ocir:")}
+    values = {key.removeprefix(f"{NS}:"): value for key, value in config.items() if key.startswith(f"{NS}:")}
     args: dict[str, Any] = {}
     for key, value in values.items():
         if key == "images":
@@ -344,7 +344,7 @@ def _scratch_program(stack: str) -> str:
         elif value not in ("", None) and key != "allowListRepositories":
             args[_snake(key)] = value
     args["allow_list_repositories"] = bool(values.get("allowListRepositories"))
-    args["freeform_tags"] = {"managed-by": "pulumi", "pulumi-stack": f"ocir/{stack}"}
+    args["freeform_tags"] = {"managed-by": "pulumi", "pulumi-stack": f"{NS}/{stack}"}
     prefix = values["prefix"]
     return f"from components import OcirProject\n\nproject = OcirProject({prefix!r}, {args!r})\n"
 
@@ -357,7 +357,7 @@ def _snake_keys(image: dict[str, Any]) -> dict[str, Any]:
     return {_snake(key): value for key, value in image.items()}
 
 
-BUILDING_STACKS = [stack for stack in stack_names() if not load_stack_config(stack).values.get("ocir:promoteFrom")]
+BUILDING_STACKS = [stack for stack in stack_names() if not load_stack_config(stack).values.get(f"{NS}:promoteFrom")]
 
 
 def test_there_is_a_building_stack_to_compare() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Completed
+from tests.conftest import NS, Completed
 from tests.projects import DEV, write_project
 from tools import plan
 
@@ -43,7 +43,7 @@ def test_text_plan_lists_every_resource_with_statements_and_image_references(
 def test_json_plan_is_complete_and_machine_readable(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert plan.main(["prod", "--json", "--project-dir", str(project)]) == 0
     document = json.loads(capsys.readouterr().out)
-    assert (document["project"], document["stack"]) == ("ocir", "prod")
+    assert (document["project"], document["stack"]) == (NS, "prod")
     by_type: dict[str, list[dict[str, Any]]] = {}
     for resource in document["resources"]:
         by_type.setdefault(resource["type"], []).append(resource)
@@ -80,7 +80,7 @@ def test_json_plan_is_complete_and_machine_readable(project: Path, capsys: pytes
 
 
 def test_plan_of_an_invalid_stack_fails_naming_the_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    broken = {**DEV, "ocir:groupName": "devs' to manage all-resources in tenancy //", "ocir:prefx": "typo"}
+    broken = {**DEV, f"{NS}:groupName": "devs' to manage all-resources in tenancy //", f"{NS}:prefx": "typo"}
     write_project(tmp_path, {"broken": broken})
 
     assert plan.main(["broken", "--project-dir", str(tmp_path)]) == 1
@@ -88,8 +88,8 @@ def test_plan_of_an_invalid_stack_fails_naming_the_keys(tmp_path: Path, capsys: 
     assert printed.out == ""
     lines = printed.err.splitlines()
     assert lines[0] == "error: stack broken is not valid:"
-    assert lines[1].startswith("ocir:prefx: unknown key (did you mean ocir:prefix?)")
-    assert lines[2].startswith("ocir:groupName: must be an IAM group name")
+    assert lines[1].startswith(f"{NS}:prefx: unknown key (did you mean {NS}:prefix?)")
+    assert lines[2].startswith(f"{NS}:groupName: must be an IAM group name")
 
 
 def test_plan_of_a_missing_stack_lists_the_stacks(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TOKEN, Completed, valid_config
+from tests.conftest import NS, TOKEN, Completed, valid_config
 from tools import plan
 from tools.engine.mocks import OcirMocks
 from tools.harness import run_program
@@ -148,18 +148,18 @@ def test_a_plan_of_a_failed_run_fails_the_diff_with_its_errors(
 ) -> None:
     from tests.projects import DEV, write_project
 
-    broken = write_project(tmp_path / "broken", {"dev": {**DEV, "ocir:prefix": "P*"}})
+    broken = write_project(tmp_path / "broken", {"dev": {**DEV, f"{NS}:prefix": "P*"}})
     assert plan.main(["dev", "--json", "--project-dir", str(broken)]) == 1
     printed = capsys.readouterr()
     failed = json.loads(printed.out)
-    assert failed["errors"][0].startswith("ocir:prefix: must be lower-case")
+    assert failed["errors"][0].startswith(f"{NS}:prefix: must be lower-case")
     (tmp_path / "head.json").write_text(printed.out)
     assert plan.main(["dev", "--json", "--project-dir", str(project)]) == 0
     (tmp_path / "base.json").write_text(capsys.readouterr().out)
     assert plan.main(["diff", str(tmp_path / "base.json"), str(tmp_path / "head.json")]) == 1
     out = capsys.readouterr().out
     assert "**The plan failed on the head side**; nothing is compared:" in out
-    assert "ocir:prefix: must be lower-case" in out
+    assert f"{NS}:prefix: must be lower-case" in out
     assert "to remove" not in out
 
 
@@ -260,7 +260,7 @@ def test_aliases_read_as_text() -> None:
     assert image["options"]["aliases"] == ["was of type ocir:index:RepositoryImage"]
     repository = next(r for r in resources if r["type"].endswith("ContainerRepository"))
     assert repository["options"]["aliases"][0].startswith(
-        "was urn:pulumi:test::ocir::ocir:index:OcirProject$ocir:index:RepositoryImage$"
+        f"was urn:pulumi:test::{NS}::ocir:index:OcirProject$ocir:index:RepositoryImage$"
     )
 
 
@@ -270,6 +270,8 @@ def test_the_plan_shows_the_default_providers_and_their_region() -> None:
     assert set(providers) == {"pulumi:providers:oci", "pulumi:providers:docker"}
     assert providers["pulumi:providers:oci"]["config"] == {"region": "eu-frankfurt-1"}
     assert providers["pulumi:providers:oci"]["version"] == "5.5.0"
+    # The engine's name for it (pkg/resource/deploy/providers/provider.go, DefaultName): not "default".
+    assert providers["pulumi:providers:oci"]["name"] == "default_5_5_0"
     unset = {p["type"]: p for p in document()["providers"]}
     assert unset["pulumi:providers:oci"]["config"]["region"].startswith("(from the OCI config file")
 

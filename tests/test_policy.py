@@ -18,7 +18,7 @@ from components.statements import policy_statements, scanning_statements
 from policy.pack import POLICIES
 from policy.rules import split_reference
 from policy.statement import StatementError, parse_statement
-from tests.conftest import COMPARTMENT, TENANCY, valid_config
+from tests.conftest import COMPARTMENT, NS, TENANCY, valid_config
 from tools.engine.types import IMAGE, POLICY, REPOSITORY, SCAN_TARGET
 from tools.harness import run_stack
 from tools.policy_check import Violation, check_resource, check_run, check_stack
@@ -127,7 +127,7 @@ def test_statements_the_program_renders_pass() -> None:
         ("allow group test-devs to manage repos in tenancy", "not limited"),
         ("allow group test-devs to manage all-resources in tenancy", "all-resources"),
         (MANAGE.replace(" repos ", " buckets "), "'buckets'"),
-        (MANAGE.replace("test-devs", "other-devs"), "other than the stack's ocir:groupName"),
+        (MANAGE.replace("test-devs", "other-devs"), f"other than the stack's {NS}:groupName"),
         (MANAGE.replace("where ", "where any {request.operation='ListDockerRepositories', ") + "}", "not limited"),
         (LIST.replace(" inspect ", " manage "), "not limited"),
         (LIST.replace(" inspect ", " read "), "not limited"),
@@ -144,7 +144,7 @@ def test_widened_statements_are_caught(text: str, reason: str) -> None:
 def test_list_statement_only_when_the_stack_asks_for_it() -> None:
     assert statements_violations([MANAGE, LIST], allowListRepositories=True) == []
     (violation,) = statements_violations([MANAGE, LIST], allowListRepositories=False)
-    assert "ocir:allowListRepositories" in violation.message
+    assert f"{NS}:allowListRepositories" in violation.message
 
 
 def test_statements_that_are_not_a_list_of_strings_are_caught() -> None:
@@ -237,7 +237,7 @@ def test_production_has_no_latest_and_no_untagged_image(type_: str, key: str) ->
 
 
 def test_a_stack_config_the_pack_cannot_read_is_a_violation() -> None:
-    for broken in ({}, {"ocir:prefix": "p-test"}, config(prefix="Not A Prefix")):
+    for broken in ({}, {f"{NS}:prefix": "p-test"}, config(prefix="Not A Prefix")):
         (violation,) = violations("ocir-repository-prefix", REPOSITORY, repository(), broken)
         assert "cannot read the stack's facts" in violation.message
 
@@ -351,7 +351,7 @@ def test_the_scanning_statements_the_program_renders_pass_only_when_the_stack_sc
     for off in ({"vulnerabilityScanning": False}, {}, {"production": True, "vulnerabilityScanning": False}):
         found = statements_violations([MANAGE, *in_compartment], compartmentOcid=COMPARTMENT, **off)
         assert len(found) == 2, off
-        assert all("ocir:vulnerabilityScanning is not on" in v.message for v in found)
+        assert all(f"{NS}:vulnerabilityScanning is not on" in v.message for v in found)
 
 
 @pytest.mark.parametrize(
@@ -419,7 +419,7 @@ def test_a_widened_or_misplaced_scan_target_is_caught(inputs: dict[str, Any], re
 
 def test_a_scan_target_only_when_the_stack_scans() -> None:
     (violation,) = target_violations(target(), vulnerabilityScanning=False)
-    assert "ocir:vulnerabilityScanning is not on" in violation.message
+    assert f"{NS}:vulnerabilityScanning is not on" in violation.message
 
 
 def _wrap_target(monkeypatch: pytest.MonkeyPatch, repositories: list[str]) -> None:
@@ -450,7 +450,7 @@ def test_an_unrequested_service_statement_in_the_program_is_caught(
     found = broken_run("dev", lambda: monkeypatch.setattr(components.access_policy, "policy_statements", with_service))
     assert {v.policy for v in found} == {"ocir-iam-statements-scoped"}
     assert len(found) == 2
-    assert all("ocir:vulnerabilityScanning is not on" in v.message for v in found)
+    assert all(f"{NS}:vulnerabilityScanning is not on" in v.message for v in found)
 
 
 def test_a_scanning_grant_widened_to_the_tenancy_in_the_program_is_caught(

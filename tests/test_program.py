@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from components.statements import POLICY_WORDS
-from tests.conftest import TENANCY, TOKEN, USER, valid_config
+from tests.conftest import NS, TENANCY, TOKEN, USER, valid_config
 from tools.engine.mocks import OcirMocks
 from tools.engine.types import (
     AUTH_TOKEN,
@@ -63,16 +63,16 @@ def access_policy(run: StackRun) -> Any:
 
 
 def scanning_expected(config: dict[str, Any]) -> bool:
-    """ocir:vulnerabilityScanning as documented: unset follows ocir:production; nothing without images."""
-    value = config.get("ocir:vulnerabilityScanning")
-    production = config.get("ocir:production") in (True, "true")
-    return bool(config.get("ocir:images")) and (production if value in (None, "") else value in (True, "true"))
+    """vulnerabilityScanning as documented: unset follows production; nothing without images."""
+    value = config.get(f"{NS}:vulnerabilityScanning")
+    production = config.get(f"{NS}:production") in (True, "true")
+    return bool(config.get(f"{NS}:images")) and (production if value in (None, "") else value in (True, "true"))
 
 
 def check_scanning_contract(run: StackRun, config: dict[str, Any]) -> None:
-    prefix = config["ocir:prefix"]
-    tenancy = config["ocir:tenancyOcid"]
-    compartment = config.get("ocir:compartmentOcid") or tenancy
+    prefix = config[f"{NS}:prefix"]
+    tenancy = config[f"{NS}:tenancyOcid"]
+    compartment = config.get(f"{NS}:compartmentOcid") or tenancy
     service_policies = [p for p in run.of_type(POLICY) if p.plain["name"] != f"{prefix}-ocir-policy"]
     if not scanning_expected(config):
         assert (service_policies, run.of_type(SCAN_RECIPE), run.of_type(SCAN_TARGET)) == ([], [], [])
@@ -92,12 +92,12 @@ def check_scanning_contract(run: StackRun, config: dict[str, Any]) -> None:
     assert target.plain["targetRegistry"] == {
         "type": "OCIR",
         "compartmentId": compartment,
-        "repositories": [f"{prefix}-{image['name']}" for image in config["ocir:images"]],
+        "repositories": [f"{prefix}-{image['name']}" for image in config[f"{NS}:images"]],
     }
     # The target waits for the recipe, the service's grant and every repository it names.
     assert {recipe.urn, policy.urn, *(r.urn for r in run.of_type(REPOSITORY))} <= set(target.dependencies)
     # In production the service's policy is protected like the access policy; the recipe and target are not.
-    production = config.get("ocir:production") in (True, "true")
+    production = config.get(f"{NS}:production") in (True, "true")
     assert bool(policy.protect) is production
     assert not any(r.protect for r in (recipe, target))
     assert run.outputs["scanTargetId"].value.startswith("ocid1.")
@@ -105,34 +105,34 @@ def check_scanning_contract(run: StackRun, config: dict[str, Any]) -> None:
 
 def check_contract(run: StackRun, config: dict[str, Any], namespace: str, user_name: str) -> None:
     """Assert everything the contract fixes, for a config in the stack-file form (native values)."""
-    prefix = config["ocir:prefix"]
-    region = config["ocir:region"].lower()
+    prefix = config[f"{NS}:prefix"]
+    region = config[f"{NS}:region"].lower()
     server = f"{region}.ocir.io"
-    domain = config.get("ocir:identityDomain") or None
-    user_domain = config.get("ocir:userDomain") or None
-    images = config.get("ocir:images", [])
-    production = config.get("ocir:production") in (True, "true")
+    domain = config.get(f"{NS}:identityDomain") or None
+    user_domain = config.get(f"{NS}:userDomain") or None
+    images = config.get(f"{NS}:images", [])
+    production = config.get(f"{NS}:production") in (True, "true")
     login = f"{namespace}/{user_domain}/{user_name}" if user_domain else f"{namespace}/{user_name}"
 
     policy = access_policy(run)
-    assert policy.plain["compartmentId"] == config["ocir:tenancyOcid"]
+    assert policy.plain["compartmentId"] == config[f"{NS}:tenancyOcid"]
     assert policy.plain["name"] == f"{prefix}-ocir-policy"
     assert policy.plain["statements"] == expected_statements(
-        prefix, config["ocir:groupName"], domain, bool(config.get("ocir:allowListRepositories"))
+        prefix, config[f"{NS}:groupName"], domain, bool(config.get(f"{NS}:allowListRepositories"))
     )
     # Production protects what teams depend on; a policy is protected but not retained (an
     # orphaned grant outliving the stack would be a silent widening).
     assert (bool(policy.protect), bool(policy.retain_on_delete)) == (production, False)
 
     (token,) = run.of_type(AUTH_TOKEN)
-    assert token.plain["userId"] == config["ocir:userOcid"]
+    assert token.plain["userId"] == config[f"{NS}:userOcid"]
     assert token.additional_secret_outputs == ["token"]
     assert not token.protect  # rotation must be able to delete the old token
 
     repositories = {r.plain["displayName"]: r for r in run.of_type(REPOSITORY)}
     pushed = {r.plain["imageName"]: r for r in run.of_type(IMAGE)}
     assert len(repositories) == len(pushed) == len(images)
-    compartment = config.get("ocir:compartmentOcid") or config["ocir:tenancyOcid"]
+    compartment = config.get(f"{NS}:compartmentOcid") or config[f"{NS}:tenancyOcid"]
     for image in images:
         name = f"{prefix}-{image['name']}"
         repository = repositories[name]
@@ -175,12 +175,12 @@ def check_contract(run: StackRun, config: dict[str, Any], namespace: str, user_n
 def test_every_stack_file_declares_the_contract(stack: str) -> None:
     config = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
     run = run_stack(stack, mocks=OcirMocks(token=TOKEN, namespace="lookedupns", user_name="looked-up-user"))
-    namespace = config.get("ocir:tenancyNamespace") or "lookedupns"
-    user_name = config.get("ocir:userName") or "looked-up-user"
+    namespace = config.get(f"{NS}:tenancyNamespace") or "lookedupns"
+    user_name = config.get(f"{NS}:userName") or "looked-up-user"
     check_contract(run, config, namespace, user_name)
     lookups = {invoke.token for invoke in run.invokes}
-    assert (GET_NAMESPACE in lookups) is ("ocir:tenancyNamespace" not in config)
-    assert (GET_USER in lookups) is ("ocir:userName" not in config)
+    assert (GET_NAMESPACE in lookups) is (f"{NS}:tenancyNamespace" not in config)
+    assert (GET_USER in lookups) is (f"{NS}:userName" not in config)
 
 
 def test_stacks_differ_as_environments_do(project: Path) -> None:
@@ -202,7 +202,7 @@ def test_stacks_differ_as_environments_do(project: Path) -> None:
 def test_invalid_config_declares_nothing_and_names_the_key() -> None:
     run = run_program(valid_config(prefix="p-team/*", images=[{"name": "ok", "tag": "1"}]), raise_errors=False)
     assert isinstance(run.error, pulumi.RunError)
-    assert str(run.error).startswith("ocir:prefix: ")
+    assert str(run.error).startswith(f"{NS}:prefix: ")
     assert run.resources == []
     assert run.invokes == []
 
@@ -216,16 +216,16 @@ def test_config_is_read_from_pulumi_config_as_the_cli_passes_it(monkeypatch: pyt
     assert len(run.one(POLICY).plain["statements"]) == 2
     assert run.one(IMAGE).plain["imageName"] == "fra.ocir.io/envns/p-test-api:1.0"
 
-    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({**config, "ocir:tenancynamespace": "typo"}))
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({**config, f"{NS}:tenancynamespace": "typo"}))
     run = run_program({}, raise_errors=False)
-    assert str(run.error).startswith("ocir:tenancynamespace: unknown key (did you mean ocir:tenancyNamespace?)")
+    assert str(run.error).startswith(f"{NS}:tenancynamespace: unknown key (did you mean {NS}:tenancyNamespace?)")
     assert run.resources == []
 
 
 def test_a_bad_image_late_in_the_list_still_declares_nothing() -> None:
     images = [{"name": f"svc{i}", "tag": "1"} for i in range(5)] + [{"name": "svc5", "tag": "not ok"}]
     run = run_program(valid_config(images=images), raise_errors=False)
-    assert str(run.error).startswith("ocir:images[5].tag: ")
+    assert str(run.error).startswith(f"{NS}:images[5].tag: ")
     assert run.resources == []
 
 
@@ -246,30 +246,30 @@ image_specs = st.fixed_dictionaries(
     optional={"public": st.booleans(), "immutable": st.booleans(), "dockerfile": st.just("app/Dockerfile")},
 )
 _required: dict[str, st.SearchStrategy[Any]] = {
-    "ocir:prefix": prefixes,
-    "ocir:groupName": groups,
-    "ocir:tenancyOcid": st.just(TENANCY),
-    "ocir:region": st.sampled_from([*REGION_KEYS, *REGION_KEYS.values(), "FRA"]),
-    "ocir:userOcid": st.just(USER),
-    "ocir:images": st.lists(image_specs, max_size=4, unique_by=lambda image: image["name"]),
+    f"{NS}:prefix": prefixes,
+    f"{NS}:groupName": groups,
+    f"{NS}:tenancyOcid": st.just(TENANCY),
+    f"{NS}:region": st.sampled_from([*REGION_KEYS, *REGION_KEYS.values(), "FRA"]),
+    f"{NS}:userOcid": st.just(USER),
+    f"{NS}:images": st.lists(image_specs, max_size=4, unique_by=lambda image: image["name"]),
 }
 _optional: dict[str, st.SearchStrategy[Any]] = {
-    "ocir:identityDomain": st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,12}", fullmatch=True),
-    "ocir:allowListRepositories": st.booleans(),
-    "ocir:compartmentOcid": st.just("ocid1.compartment.oc1..aaaaaaaagenerated0000000000"),
-    "ocir:tenancyNamespace": st.from_regex(r"[a-z0-9]{4,16}", fullmatch=True),
-    "ocir:userName": st.from_regex(r"[a-z][a-z0-9._-]{0,12}(@example\.com)?", fullmatch=True),
-    "ocir:userDomain": st.sampled_from(["oracleidentitycloudservice", "acme-dev"]),
-    "ocir:production": st.booleans(),
-    "ocir:vulnerabilityScanning": st.sampled_from([True, False, ""]),
+    f"{NS}:identityDomain": st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,12}", fullmatch=True),
+    f"{NS}:allowListRepositories": st.booleans(),
+    f"{NS}:compartmentOcid": st.just("ocid1.compartment.oc1..aaaaaaaagenerated0000000000"),
+    f"{NS}:tenancyNamespace": st.from_regex(r"[a-z0-9]{4,16}", fullmatch=True),
+    f"{NS}:userName": st.from_regex(r"[a-z][a-z0-9._-]{0,12}(@example\.com)?", fullmatch=True),
+    f"{NS}:userDomain": st.sampled_from(["oracleidentitycloudservice", "acme-dev"]),
+    f"{NS}:production": st.booleans(),
+    f"{NS}:vulnerabilityScanning": st.sampled_from([True, False, ""]),
 }
 
 
 def _valid_in_production(config: dict[str, Any]) -> bool:
     # Production refuses mutable repositories and `latest` (tested in test_config); keep those out.
-    if not config.get("ocir:production"):
+    if not config.get(f"{NS}:production"):
         return True
-    return not any(image.get("immutable") is False or image["tag"] == "latest" for image in config["ocir:images"])
+    return not any(image.get("immutable") is False or image["tag"] == "latest" for image in config[f"{NS}:images"])
 
 
 configs = st.fixed_dictionaries(_required, optional=_optional).filter(_valid_in_production)
@@ -279,6 +279,6 @@ configs = st.fixed_dictionaries(_required, optional=_optional).filter(_valid_in_
 @given(config=configs)
 def test_never_seen_configs_declare_exactly_the_contract(config: dict[str, Any]) -> None:
     run = run_program(config, mocks=OcirMocks(token=TOKEN, namespace="lookedupns", user_name="looked-up-user"))
-    namespace = config.get("ocir:tenancyNamespace") or "lookedupns"
-    user_name = config.get("ocir:userName") or "looked-up-user"
+    namespace = config.get(f"{NS}:tenancyNamespace") or "lookedupns"
+    user_name = config.get(f"{NS}:userName") or "looked-up-user"
     check_contract(run, config, namespace, user_name)

@@ -9,14 +9,17 @@ import pytest
 import yaml
 
 from stackconfig.keys import KEYS
-from tools.stackfiles import PROJECT_DIR, stack_names
+from tests.conftest import NS
+from tools.rename import check_project_name
+from tools.stackfiles import PROJECT_DIR, check_declared_config, stack_names
 
 PROJECT = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
 DECLARED: dict[str, Any] = PROJECT["config"]
 
 
-def test_project_is_named_ocir_and_runs_python_from_the_venv() -> None:
-    assert PROJECT["name"] == "ocir"
+def test_project_has_a_pulumi_project_name_and_runs_python_from_the_venv() -> None:
+    # Any name the CLI accepts: it is the config namespace, which the program and the tools read from here.
+    assert check_project_name(PROJECT["name"]) == NS
     assert PROJECT["runtime"] == {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
 
 
@@ -30,18 +33,29 @@ def test_each_key_has_a_description_and_a_default_unless_required(key: Any) -> N
     assert declaration["description"].strip()
     # The CLI refuses a stack that lacks a key declared without a default.
     assert ("default" not in declaration) == key.required
-    # Types the CLI knows; an array of objects can only be declared untyped (pulumi/pulumi#11321).
-    assert declaration.get("type") in {"string", "boolean", None}
+    # Types the CLI checks before the program runs; an array names its items' type (the CLI refuses one that
+    # does not: sdk/go/common/workspace/project.go, Validate), objects since CLI 3.187.0.
+    assert declaration.get("type") in {"string", "boolean", "array", None}
+    if declaration.get("type") == "array":
+        assert declaration["items"] == {"type": "object"}
+        assert declaration["default"] == []
+
+
+def test_images_is_declared_as_an_array_of_objects_for_cli_3_187_or_later() -> None:
+    assert DECLARED["images"]["type"] == "array"
+    assert DECLARED["images"]["items"] == {"type": "object"}
+    assert "3.187.0" in (PROJECT_DIR / "Pulumi.yaml").read_text()  # the minimum CLI, said where it is declared
 
 
 @pytest.mark.parametrize("stack", stack_names())
 def test_every_stack_file_sets_every_required_key_and_no_unknown_one(stack: str) -> None:
-    required = {f"ocir:{key.name}" for key in KEYS if key.required}
-    known = {f"ocir:{key.name}" for key in KEYS}
+    required = {f"{NS}:{key.name}" for key in KEYS if key.required}
+    known = {f"{NS}:{key.name}" for key in KEYS}
     config = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
-    ours = {key for key in config if key.startswith("ocir:")}
+    ours = {key for key in config if key.startswith(f"{NS}:")}
     assert required <= ours, f"Pulumi.{stack}.yaml lacks {sorted(required - ours)}"
     assert ours <= known, f"Pulumi.{stack}.yaml sets unknown keys {sorted(ours - known)}"
+    check_declared_config(stack)  # what `pulumi preview` checks before the program runs
 
 
 def test_there_is_a_stack_file() -> None:

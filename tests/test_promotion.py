@@ -11,7 +11,7 @@ import pytest
 
 from stackconfig import ConfigError, parse_settings
 from stackconfig.promotion import source_reference
-from tests.conftest import TOKEN, valid_config
+from tests.conftest import NS, TOKEN, valid_config
 from tests.projects import DEV, PROD, write_project
 from tools import plan
 from tools.engine.mocks import OcirMocks
@@ -22,7 +22,7 @@ from tools.harness import StackRun, reference_outputs, run_program, run_stack
 from tools.policy_check import check_run
 from tools.stackfiles import encode_config
 
-SOURCE = "organization/ocir/dev"
+SOURCE = f"organization/{NS}/dev"
 PROD_TOKEN = "pr0d-t0ken-that-must-n3ver-l3ak"
 DIGEST = "sha256:" + "d" * 64
 
@@ -37,10 +37,10 @@ def promoted_prod(
     registry: Callable[..., dict[str, Any]] | None = None,
     **overrides: Any,
 ) -> StackRun:
-    """The tests' production stack with ocir:promoteFrom set, dev's outputs behind a mocked StackReference."""
+    """The tests' production stack with promoteFrom set, dev's outputs behind a mocked StackReference."""
     values = encode_config(PROD)
-    values["ocir:promoteFrom"] = SOURCE
-    values.update(encode_config({f"ocir:{key}": value for key, value in overrides.items()}))
+    values[f"{NS}:promoteFrom"] = SOURCE
+    values.update(encode_config({f"{NS}:{key}": value for key, value in overrides.items()}))
     outputs = source_outputs if source_outputs is not None else reference_outputs(dev_run())
     mocks = OcirMocks(token=PROD_TOKEN, stack_outputs={SOURCE: outputs})
     return run_program(values, stack="prod", mocks=mocks, raise_errors=raise_errors, registry=registry)
@@ -131,7 +131,7 @@ def test_an_image_missing_from_the_source_stack_is_a_clear_error() -> None:
     run = promoted_prod(outputs, raise_errors=False)
     assert run.error is not None
     message = str(run.error)
-    assert "ocir:promoteFrom: stack organization/ocir/dev has no image 'storefront'" in message
+    assert f"{NS}:promoteFrom: stack organization/{NS}/dev has no image 'storefront'" in message
     assert "(it has: other)" in message
     # Nothing is copied, and the repository waits for the check, so it is never declared.
     assert run.of_type(REPOSITORY) == run.of_type(REMOTE_IMAGE) == run.of_type(REGISTRY_IMAGE) == []
@@ -141,42 +141,46 @@ def test_a_source_image_without_a_pushed_digest_is_refused() -> None:
     outputs = reference_outputs(dev_run())
     outputs["images"]["storefront"]["repoDigest"] = "fra.ocir.io/ns/p-shop-dev-storefront:1.0"
     run = promoted_prod(outputs, raise_errors=False)
-    assert "ocir:promoteFrom: stack organization/ocir/dev's image 'storefront' has no pushed digest" in str(run.error)
+    assert f"{NS}:promoteFrom: stack organization/{NS}/dev's image 'storefront' has no pushed digest" in str(run.error)
 
 
 def test_source_reference_rules() -> None:
     good = f"fra.ocir.io/ns/p-x-api@{DIGEST}"
-    assert source_reference({"api": {"repoDigest": good}}, "api", SOURCE) == good
+    assert source_reference({"api": {"repoDigest": good}}, "api", SOURCE, namespace=NS) == good
     cases: list[Any] = [None, [], {"web": {"repoDigest": good}}, {"api": {"repoDigest": "x@sha256:short"}}]
     for images in cases:
         with pytest.raises(pulumi.RunError) as caught:
-            source_reference(images, "api", SOURCE)
-        assert str(caught.value).startswith("ocir:promoteFrom: stack organization/ocir/dev")
+            source_reference(images, "api", SOURCE, namespace=NS)
+        assert str(caught.value).startswith(f"{NS}:promoteFrom: stack organization/{NS}/dev")
         assert "\n" not in str(caught.value)
 
 
-@pytest.mark.parametrize("value", ["dev", "ocir/dev", "acme/ocir/dev/extra", "acme/ocir/", "a b/ocir/dev", "/ocir/dev"])
+@pytest.mark.parametrize(
+    "value", ["dev", f"{NS}/dev", f"acme/{NS}/dev/extra", f"acme/{NS}/", f"a b/{NS}/dev", f"/{NS}/dev"]
+)
 def test_promote_from_must_name_a_fully_qualified_stack(value: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        parse_settings(encode_config(valid_config(promoteFrom=value)))
-    assert caught.value.keys == ["ocir:promoteFrom"]
+        parse_settings(encode_config(valid_config(promoteFrom=value)), NS)
+    assert caught.value.keys == [f"{NS}:promoteFrom"]
     assert "<organization>/<project>/<stack>" in str(caught.value)
 
 
 def test_promote_from_default_builds() -> None:
-    assert parse_settings(encode_config(valid_config())).promote_from is None
-    assert parse_settings(encode_config(valid_config(promoteFrom="acme/ocir/dev"))).promote_from == "acme/ocir/dev"
+    assert parse_settings(encode_config(valid_config()), NS).promote_from is None
+    assert (
+        parse_settings(encode_config(valid_config(promoteFrom=f"acme/{NS}/dev")), NS).promote_from == f"acme/{NS}/dev"
+    )
 
 
 def test_a_stack_cannot_promote_from_itself() -> None:
-    config = valid_config(promoteFrom="organization/ocir/test")
+    config = valid_config(promoteFrom=f"organization/{NS}/test")
     run = run_program(config, mocks=OcirMocks(stack_outputs={}), raise_errors=False)
-    assert "ocir:promoteFrom: organization/ocir/test is this stack" in str(run.error)
+    assert f"{NS}:promoteFrom: organization/{NS}/test is this stack" in str(run.error)
     assert run.resources == []
 
 
 def test_the_policy_pack_passes_a_promoted_prod_and_catches_a_latest_tag() -> None:
-    values = encode_config({**PROD, "ocir:promoteFrom": SOURCE})
+    values = encode_config({**PROD, f"{NS}:promoteFrom": SOURCE})
     assert check_run(promoted_prod(), values) == []
     broken = promoted_prod()
     for resource in broken.resources:
@@ -190,7 +194,7 @@ def test_a_stack_file_that_promotes_from_another_stack_file_plans_under_mocks(
 ) -> None:
     # As `make plan STACK=release` would for a stack file that promotes from dev: the harness
     # evaluates dev (as deployed) to answer the StackReference.
-    write_project(tmp_path, {"dev": DEV, "release": {**PROD, "ocir:promoteFrom": SOURCE}})
+    write_project(tmp_path, {"dev": DEV, "release": {**PROD, f"{NS}:promoteFrom": SOURCE}})
 
     run = run_stack("release", project_dir=tmp_path)
     dev_digest = run_stack("dev", project_dir=tmp_path).outputs["images"].value["storefront"]["repoDigest"]

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TOKEN
+from tests.conftest import NS, TOKEN
 from tests.projects import DEV, PROD
 from tools.engine import types
 from tools.engine.mocks import OcirMocks
@@ -24,7 +24,7 @@ from tools.stackfiles import encode_config
 
 BOTH = ["linux/amd64", "linux/arm64"]
 IMAGE_TYPES = {types.IMAGE, types.REMOTE_IMAGE, types.TAG, types.REGISTRY_IMAGE, types.INDEX}
-SOURCE = "organization/ocir/dev"
+SOURCE = f"organization/{NS}/dev"
 
 
 def _image(**fields: Any) -> dict[str, Any]:
@@ -34,8 +34,8 @@ def _image(**fields: Any) -> dict[str, Any]:
 def _dev_outputs(platforms: list[str] | None) -> dict[str, Any]:
     """The source stack, which built both images the promoting stacks copy."""
     extra = {"platforms": platforms} if platforms else {}
-    images = [{**DEV["ocir:images"][0], **extra}, {**DEV["ocir:images"][0], "name": "admin", **extra}]
-    return reference_outputs(run_program({**DEV, "ocir:images": images}, stack="dev", mocks=OcirMocks(token=TOKEN)))
+    images = [{**DEV[f"{NS}:images"][0], **extra}, {**DEV[f"{NS}:images"][0], "name": "admin", **extra}]
+    return reference_outputs(run_program({**DEV, f"{NS}:images": images}, stack="dev", mocks=OcirMocks(token=TOKEN)))
 
 
 KINDS: dict[str, tuple[dict[str, Any], bool]] = {
@@ -48,10 +48,10 @@ KINDS: dict[str, tuple[dict[str, Any], bool]] = {
 
 def evaluate(kind: str, images: list[dict[str, Any]]) -> StackRun:
     fields, promoted = KINDS[kind]
-    config = encode_config({**DEV, "ocir:images": [{**image, **fields} for image in images]})
+    config = encode_config({**DEV, f"{NS}:images": [{**image, **fields} for image in images]})
     mocks = OcirMocks(token=TOKEN)
     if promoted:
-        config["ocir:promoteFrom"] = SOURCE
+        config[f"{NS}:promoteFrom"] = SOURCE
         mocks.stack_outputs[SOURCE] = _dev_outputs(fields.get("platforms"))
     return run_program(config, stack="dev-copy" if promoted else "dev", mocks=mocks)
 
@@ -102,7 +102,7 @@ def test_a_stack_upgraded_from_an_index_without_retain_on_delete_keeps_the_old_t
 
 
 def test_production_keeps_its_repositories_too() -> None:
-    prod = encode_config({**PROD, "ocir:images": [{**PROD["ocir:images"][0]}]})
+    prod = encode_config({**PROD, f"{NS}:images": [{**PROD[f"{NS}:images"][0]}]})
     (first,) = deploy(run_program(prod, stack="prod", mocks=OcirMocks(token=TOKEN)).resources)
     destroyed = update(first.state, [])
     repository = destroyed.one(types.REPOSITORY)

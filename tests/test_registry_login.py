@@ -36,7 +36,7 @@ from components.registry_login import (
     realm_refusal,
     wait_for_login,
 )
-from tests.conftest import TOKEN, valid_config
+from tests.conftest import NS, TOKEN, valid_config
 from tests.conftest import USER as USER_OCID
 from tests.test_promotion import promoted_prod
 from tools.engine.mocks import OcirMocks
@@ -579,7 +579,7 @@ def test_the_wait_names_the_arguments_of_whoever_declared_the_credentials(run: C
     from tools.harness import evaluate
 
     in_program = run(valid_config(), registry=_refusing(), raise_errors=False)
-    assert str(in_program.error) == "check ocir:userName"
+    assert str(in_program.error) == f"check {NS}:userName"
 
     def credentials() -> None:
         RegistryCredentials("ci", {"user_ocid": USER_OCID, "registry_server": "fra.ocir.io", "namespace": "ns"})

@@ -1,4 +1,4 @@
-"""Vulnerability scanning: ocir:vulnerabilityScanning as stacks write it, the ImageScanning component, what the
+"""Vulnerability scanning: the vulnerabilityScanning key as stacks write it, the ImageScanning component, what the
 program declares with it on and off, and what a reviewer sees in the plan diff when it changes."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import yaml
 from components import ArgumentError, ImageScanning, ImageScanningArgs, OcirProject, naming
 from components.statements import scanning_location, scanning_statements
 from stackconfig import ConfigError, parse_settings
-from tests.conftest import COMPARTMENT, TENANCY, TOKEN, USER, valid_config
+from tests.conftest import COMPARTMENT, NS, TENANCY, TOKEN, USER, valid_config
 from tests.projects import DEV, PROD, write_project
 from tools import plan
 from tools.engine.mocks import OcirMocks
@@ -23,7 +23,7 @@ from tools.harness import StackRun, evaluate, run_program, run_stack
 from tools.plan_diff import diff_plans, render_markdown, risks
 from tools.stackfiles import PROJECT_DIR, encode_config, load_stack_config
 
-KEY = "ocir:vulnerabilityScanning"
+KEY = f"{NS}:vulnerabilityScanning"
 SCANNING_TYPES = {"ocir:index:ImageScanning", POLICY, SCAN_RECIPE, SCAN_TARGET}
 
 
@@ -51,7 +51,7 @@ def test_unset_follows_production_and_an_explicit_value_wins(production: bool, v
     raw = encode_config(valid_config(production=production))
     if value is not None:
         raw[KEY] = value
-    assert parse_settings(raw).vulnerability_scanning is expected
+    assert parse_settings(raw, NS).vulnerability_scanning is expected
 
 
 @pytest.mark.parametrize("value", ["yes", "on", "1", "TRUE", "False ", 1, 0, ["true"], {"on": True}])
@@ -59,7 +59,7 @@ def test_a_bad_value_names_the_key_and_declares_nothing(value: Any) -> None:
     raw = encode_config(valid_config(production=True))
     raw[KEY] = value
     with pytest.raises(ConfigError) as error:
-        parse_settings(raw)
+        parse_settings(raw, NS)
     assert error.value.keys == [KEY]
     assert str(error.value).startswith(f"{KEY}: must be true or false")
     run = run_program({**valid_config(production=True), KEY: value}, raise_errors=False)

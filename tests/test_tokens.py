@@ -18,7 +18,7 @@ from components.tokens import (
     check_token_slots,
     token_description,
 )
-from tests.conftest import TOKEN, USER, valid_config
+from tests.conftest import NS, TOKEN, USER, valid_config
 from tools.engine.mocks import OcirMocks
 from tools.engine.steps import Step, Update, deploy, resources_of, update
 from tools.engine.types import AUTH_TOKEN, GET_AUTH_TOKENS, IMAGE
@@ -93,7 +93,7 @@ def test_preview_fails_before_declaring_anything_when_two_foreign_tokens_exist(
             preview=preview,
             raise_errors=False,
         )
-        assert str(result.error).startswith(f"ocir:userOcid: user {USER} already has 2 auth tokens"), result.error
+        assert str(result.error).startswith(f"{NS}:userOcid: user {USER} already has 2 auth tokens"), result.error
         assert result.resources == []
         assert [invoke.token for invoke in result.invokes] == [GET_AUTH_TOKENS]
 
@@ -101,7 +101,7 @@ def test_preview_fails_before_declaring_anything_when_two_foreign_tokens_exist(
 def test_rotation_without_a_free_slot_names_the_rotation_key(run: Callable[..., StackRun]) -> None:
     existing = _tokens(ExistingToken("t1", OURS), FOREIGN[0])
     result = run(valid_config(tokenRotation="2"), mocks=OcirMocks(existing_tokens=existing), raise_errors=False)
-    assert str(result.error).startswith("ocir:tokenRotation: rotating to '2' creates the new token before")
+    assert str(result.error).startswith(f"{NS}:tokenRotation: rotating to '2' creates the new token before")
     assert result.resources == []
 
 
@@ -229,7 +229,7 @@ def test_removing_the_rotation_label_is_a_rotation_with_room_for_the_new_token(r
     # Create before delete needs a free slot, as for a new label.
     full = run(valid_config(), mocks=OcirMocks(existing_tokens=_tokens(labelled, FOREIGN[0])), raise_errors=False)
     assert str(full.error).startswith(
-        "ocir:tokenRotation: removing the rotation label rotates the token and creates the new token before"
+        f"{NS}:tokenRotation: removing the rotation label rotates the token and creates the new token before"
     )
     assert full.resources == []
 
@@ -258,7 +258,7 @@ REPLACEMENT_TRIGGER = resource_pb2.RESOURCE_MONITOR_FEATURE_REPLACEMENT_TRIGGER
 def test_an_engine_without_replacement_triggers_refuses_a_rotation_label(run: Callable[..., StackRun]) -> None:
     result = run(valid_config(tokenRotation="2"), withhold_features=[REPLACEMENT_TRIGGER], raise_errors=False)
     message = str(result.error)
-    assert message.startswith("ocir:tokenRotation: rotating the auth token needs an engine that supports")
+    assert message.startswith(f"{NS}:tokenRotation: rotating the auth token needs an engine that supports")
     assert f"Pulumi CLI {REPLACEMENT_TRIGGER_CLI} or later" in message
     assert result.resources == []
     assert result.invokes == []

@@ -12,7 +12,7 @@ import pulumi
 import pytest
 
 from components import OcirProject, ProjectImageArgs
-from tests.conftest import TENANCY, USER
+from tests.conftest import NS, TENANCY, USER
 from tools.engine.mocks import OcirMocks
 from tools.engine.types import IMAGE, POLICY, REPOSITORY
 from tools.engine.urns import alias_urns, kept_urns
@@ -76,7 +76,7 @@ def test_switching_an_image_between_built_and_promoted_keeps_its_repository(befo
 # What version 0.1 declared: the repository inside the image component (RepositoryImage when built,
 # PromotedImage when promoted). A stack deployed then keeps its repository after the upgrade.
 V01_REPOSITORY = (
-    "urn:pulumi:test::ocir::ocir:index:OcirProject$ocir:index:{type}"
+    f"urn:pulumi:test::{NS}::ocir:index:OcirProject$ocir:index:{{type}}"
     "$oci:Artifacts/containerRepository:ContainerRepository::p-test-api-repository"
 )
 
@@ -92,7 +92,7 @@ def test_the_built_image_keeps_its_former_urn() -> None:
     run = _project("p-test")
     image = run.one(IMAGE)
     former = (
-        "urn:pulumi:test::ocir::ocir:index:OcirProject$ocir:index:RepositoryImage"
+        f"urn:pulumi:test::{NS}::ocir:index:OcirProject$ocir:index:RepositoryImage"
         "$docker:index/image:Image::p-test-api-image"
     )
     assert former in alias_urns(run.resources, image)

@@ -21,7 +21,7 @@ import yaml
 
 from tools.stackfiles import PROJECT_DIR
 
-from .conftest import Completed
+from .conftest import NS, Completed
 
 WORKFLOWS = PROJECT_DIR / ".github" / "workflows"
 ZIZMOR_CONFIG = PROJECT_DIR / ".github" / "zizmor.yml"
@@ -126,10 +126,18 @@ def test_a_copy_of_our_workflow_with_one_weakness_is_caught(tmp_path: Path) -> N
             'repos/$REPO/issues/$PR/comments" \\', 'repos/$REPO/issues/${{ github.head_ref }}/comments" \\', 1
         ),
     }
-    expected = {"unpinned": "unpinned-uses", "credentials": "artipacked", "injection": "template-injection"}
+    test = (WORKFLOWS / "test.yml").read_text()
+    # Every deploy secret, not the five named: zizmor's secrets-inherit.
+    weakened["inherit"] = re.sub(r"    secrets:\n(      \w+: .*\n)+", "    secrets: inherit\n", test)
+    expected = {
+        "unpinned": "unpinned-uses",
+        "credentials": "artipacked",
+        "injection": "template-injection",
+        "inherit": "secrets-inherit",
+    }
     for name, text in weakened.items():
-        assert text != preview, name
-        path = tmp_path / name / "preview.yml"
+        assert text != (test if name == "inherit" else preview), name
+        path = tmp_path / name / ("test.yml" if name == "inherit" else "preview.yml")
         path.parent.mkdir()
         path.write_text(text)
         assert expected[name] in {finding["ident"] for finding in zizmor(path)}, name
@@ -157,7 +165,7 @@ def test_actions_are_pinned_to_full_shas_with_their_version(path: Path) -> None:
 def test_least_privilege_checkout_and_concurrency(path: Path) -> None:
     document = load(path)
     assert document["permissions"] == {}, "workflow-level permissions must be empty; jobs ask for theirs"
-    if document["on"] == {"workflow_call": None}:
+    if list(document["on"]) == ["workflow_call"]:
         # A reusable workflow runs in its caller's run: the calling job holds the concurrency group.
         callers = [
             job for job in load(WORKFLOWS / "test.yml")["jobs"].values() if job.get("uses", "").endswith(path.name)
@@ -209,25 +217,25 @@ def test_the_plan_diff_runs_without_secrets_and_is_posted_without_running_pr_cod
     assert any("tools.plan diff" in step.get("run", "") for step in diff["steps"])
     assert post["needs"] == "plan-diff"
     assert post["permissions"] == {"pull-requests": "write"}
-    assert post["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
     assert not any("checkout" in step.get("uses", "") for step in post["steps"])
     # Same-repository only for everything that holds a secret or a write token (and the stack list
     # only the credentialed preview uses).
-    assert jobs["stacks"]["if"] == post["if"]
-    assert jobs["preview"]["if"].startswith(f"{post['if']} && ")
+    same_repository = "github.event.pull_request.head.repo.full_name == github.repository"
+    assert same_repository in post["if"]
+    assert jobs["stacks"]["if"] == same_repository
+    assert jobs["preview"]["if"].startswith(f"{same_repository} && ")
 
 
 def test_only_a_tested_push_to_main_deploys_one_at_a_time() -> None:
     # deploy.yml has no trigger of its own: test.yml calls it, in the same run and on the same
     # commit, after the job that runs the tests (.ci/run, integration tests included) has passed.
-    assert load(WORKFLOWS / "deploy.yml")["on"] == {"workflow_call": None}
+    assert list(load(WORKFLOWS / "deploy.yml")["on"]) == ["workflow_call"]
     test = load(WORKFLOWS / "test.yml")
     assert test["on"] == {"pull_request": None, "push": {"branches": ["main"]}}
     (caller,) = [job for job in test["jobs"].values() if "uses" in job]
     assert caller["uses"] == "./.github/workflows/deploy.yml"
     assert caller["needs"] == "test"
     assert caller["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
-    assert "secrets" not in caller  # the deploy jobs take theirs from their environments
     assert caller["permissions"] == {"contents": "read"}
     # One deployment at a time, never cancelled: a newer merge waits.
     assert caller["concurrency"]["cancel-in-progress"] is False
@@ -325,7 +333,7 @@ def _matrices(workflow: str, project: Path) -> dict[str, list[str]]:
     return found
 
 
-PRODUCTION = {"ocir:production": True}
+PRODUCTION = {f"{NS}:production": True}
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
@@ -335,9 +343,9 @@ def test_the_matrices_follow_the_stack_files_whatever_they_are(tmp_path: Path) -
     assert _matrices("deploy.yml", two) == {"nonproduction": ["alpha"], "production": ["omega"]}
 
     # A fork adds a third stack, deletes one and marks another production.
-    changed = _project(tmp_path / "changed", beta={}, gamma={"ocir:production": False}, omega=PRODUCTION)
+    changed = _project(tmp_path / "changed", beta={}, gamma={f"{NS}:production": False}, omega=PRODUCTION)
     (changed / "Pulumi.beta.yaml").write_text(yaml.safe_dump({"config": PRODUCTION}))
-    (changed / "Pulumi.zeta.yaml").write_text(yaml.safe_dump({"config": {"ocir:prefix": "p-zeta"}}))
+    (changed / "Pulumi.zeta.yaml").write_text(yaml.safe_dump({"config": {f"{NS}:prefix": "p-zeta"}}))
     (changed / "Pulumi.gamma.yaml").unlink()
     assert _matrices("preview.yml", changed) == {"preview": ["beta", "omega", "zeta"]}
     assert _matrices("deploy.yml", changed) == {"nonproduction": ["zeta"], "production": ["beta", "omega"]}
@@ -400,7 +408,7 @@ def test_the_plan_diff_script_runs_here(plan_diff_script: tuple[Path, Future[Com
     added, broken, dropped, kept = sections
     # A stack whose plan fails says so with its errors, and the job fails after posting the comment.
     assert "**The plan failed on the head side**" in broken
-    assert "ocir:prefix: must be lower-case" in broken
+    assert f"{NS}:prefix: must be lower-case" in broken
     assert (tmp_path / "plan-diff" / "failed").read_text() == "1\n"
     assert "_No plan on the base side: the stack is new in this change._" in added
     assert "p-added-api" in added
@@ -417,3 +425,157 @@ def test_a_failed_plan_fails_the_plan_diff_job_after_the_comment_is_uploaded() -
     assert names[-1] == "Fail when a plan failed"
     assert upload < len(names) - 1
     assert steps[-1]["run"] == 'test "$(cat plan-diff/failed)" = 0'
+
+
+# --- new stacks, deploy secrets, comments that say what happened ---------------------------------------
+
+
+def _pulumi_steps(workflow: str) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (job_name, step)
+        for job_name, job in load(WORKFLOWS / workflow)["jobs"].items()
+        for step in job.get("steps", [])
+        if step.get("uses", "").startswith("pulumi/actions@")
+    ]
+
+
+@pytest.mark.parametrize("workflow", ["preview.yml", "deploy.yml"])
+def test_previews_and_deploys_create_a_stack_that_does_not_exist_yet(workflow: str) -> None:
+    # pulumi/actions v7.0.0 src/main.ts: `config.upsert ? createOrSelectStack : selectStack`, and action.yml's
+    # `upsert` defaults to 'false': without it a pull request adding Pulumi.<stack>.yaml fails its preview, and
+    # on main the failed non-production leg skips every production update.
+    steps = _pulumi_steps(workflow)
+    assert steps
+    for job_name, step in steps:
+        assert step["with"]["upsert"] is True, job_name
+
+
+def _secrets_read(document: dict[str, Any]) -> set[str]:
+    return set(re.findall(r"\$\{\{ secrets\.(\w+) \}\}", json.dumps(document["jobs"])))
+
+
+def test_the_deploy_secrets_are_passed_by_name_and_declared_optional() -> None:
+    deploy = load(WORKFLOWS / "deploy.yml")
+    declared: dict[str, dict[str, Any]] = deploy["on"]["workflow_call"]["secrets"]
+    # Every secret the deploy jobs read is one the call declares (a called workflow's job sees no other) ...
+    assert (
+        _secrets_read(deploy)
+        == set(declared)
+        == {
+            "PULUMI_ACCESS_TOKEN",
+            "OCI_TENANCY_OCID",
+            "OCI_USER_OCID",
+            "OCI_FINGERPRINT",
+            "OCI_PRIVATE_KEY",
+        }
+    )
+    # ... none required: an environment secret is not visible to the calling job, and a required secret it
+    # cannot pass fails the call (actions/runner#1413) ...
+    assert all(declaration["required"] is False and declaration["description"] for declaration in declared.values())
+    # ... and the caller passes each by name, nothing more (no `secrets: inherit`).
+    (caller,) = [job for job in load(WORKFLOWS / "test.yml")["jobs"].values() if "uses" in job]
+    assert caller["secrets"] == {name: f"${{{{ secrets.{name} }}}}" for name in declared}
+    # The jobs that read them run in an environment, whose secrets win over the repository's.
+    for name, job in deploy["jobs"].items():
+        if _secrets_read({"jobs": {name: job}}):
+            assert "environment" in job, name
+
+
+def test_the_plan_diff_comment_is_posted_when_a_plan_failed() -> None:
+    post = load(WORKFLOWS / "preview.yml")["jobs"]["comment-plan-diff"]
+    condition = " ".join(post["if"].split())
+    # Without a status function GitHub adds success(), which skips the job exactly when the plan-diff job
+    # fails (its last step fails after the comment that says which plan failed is uploaded).
+    assert condition.startswith("${{ !cancelled() && ")
+    assert "(needs.plan-diff.result == 'success' || needs.plan-diff.result == 'failure')" in condition
+    assert "always()" not in condition
+
+
+def test_a_failed_preview_replaces_its_comment_with_one_that_says_so() -> None:
+    preview = load(WORKFLOWS / "preview.yml")["jobs"]["preview"]
+    names = [step.get("id") or step.get("name") for step in preview["steps"]]
+    action = names.index("preview")
+    (failed,) = [step for step in preview["steps"] if step.get("if") == "failure()"]
+    assert preview["steps"].index(failed) > action
+    assert failed["env"]["PROJECT"] == "${{ fromJSON(needs.stacks.outputs.project) }}"
+    assert failed["env"]["STACK"] == preview["steps"][action]["with"]["stack-name"]
+    assert "${{" not in failed["run"]
+    stacks = load(WORKFLOWS / "preview.yml")["jobs"]["stacks"]
+    assert stacks["outputs"]["project"] == "${{ steps.list.outputs.project }}"
+
+
+FAKE_GH = """#!/usr/bin/env python3
+import json, os, sys
+log = os.environ["GH_LOG"]
+with open(log, "a") as calls:
+    calls.write(json.dumps(sys.argv[1:]) + "\\n")
+if "--method" not in sys.argv:
+    print(open(os.environ["GH_COMMENTS"]).read())
+"""
+
+
+def _failed_preview(tmp_path: Path, comments: list[dict[str, Any]]) -> tuple[list[list[str]], str, str]:
+    """The workflow's own failure step, run with a stand-in `gh` that answers ``comments`` and logs each call."""
+    (step,) = [s for s in load(WORKFLOWS / "preview.yml")["jobs"]["preview"]["steps"] if s.get("if") == "failure()"]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gh").write_text(FAKE_GH)
+    (bin_dir / "gh").chmod(0o755)
+    (tmp_path / "comments.json").write_text(json.dumps(comments))
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "GH_LOG": str(tmp_path / "gh.log"),
+        "GH_COMMENTS": str(tmp_path / "comments.json"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "PR": "7",
+        "REPO": "acme/registry",
+        "PROJECT": "billing",
+        "STACK": "acme/dev",
+        "RUN_URL": "https://github.com/acme/registry/actions/runs/42",
+    }
+    result = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    calls = [json.loads(line) for line in (tmp_path / "gh.log").read_text().splitlines()]
+    return calls, (tmp_path / "preview-failed.md").read_text(), (tmp_path / "summary.md").read_text()
+
+
+# What pulumi/actions v7.0.0 posts (src/libs/pr.ts): the heading `#### :tropical_drink: \`<command>\` on
+# <project>/<stack-name>` and a <details> block whose summary line it looks for when it edits its comment.
+ACTION_COMMENT = "#### :tropical_drink: `preview` on billing/acme/dev\n\n<details>\n<summary>Pulumi report</summary>\n"
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("jq") is None, reason="needs bash and jq")
+def test_the_failure_step_edits_the_actions_comment_for_the_stack(tmp_path: Path) -> None:
+    comments = [
+        {"id": 1, "user": {"login": "someone"}, "body": ACTION_COMMENT},
+        {"id": 2, "user": {"login": "github-actions[bot]"}, "body": "<!-- ocir-plan-diff -->"},
+        {"id": 3, "user": {"login": "github-actions[bot]"}, "body": ACTION_COMMENT.replace("acme/dev", "acme/prod")},
+        {"id": 4, "user": {"login": "github-actions[bot]"}, "body": ACTION_COMMENT + "+ 3 to create"},
+        {"id": 5, "user": {"login": "github-actions[bot]"}, "body": ACTION_COMMENT + "(a later duplicate)"},
+    ]
+    calls, body, summary = _failed_preview(tmp_path, comments)
+    # The first of the stack's comments, the one pulumi/actions edits (`comments.find`).
+    assert calls[-1][:4] == ["api", "--method", "PATCH", "repos/acme/registry/issues/comments/4"]
+    assert len(calls) == 2
+    # The action finds this comment again next time: same heading, same summary line.
+    assert body.startswith("#### :tropical_drink: `preview` on billing/acme/dev\n")
+    assert "<summary>Pulumi report</summary>" in body
+    assert "**The preview failed**" in body
+    assert "https://github.com/acme/registry/actions/runs/42" in body
+    assert summary == body
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("jq") is None, reason="needs bash and jq")
+def test_the_failure_step_posts_a_comment_when_the_stack_has_none(tmp_path: Path) -> None:
+    other = {"id": 3, "user": {"login": "github-actions[bot]"}, "body": ACTION_COMMENT.replace("acme/dev", "acme/prod")}
+    calls, body, _ = _failed_preview(tmp_path, [other])
+    assert calls[-1][:4] == ["api", "--method", "POST", "repos/acme/registry/issues/7/comments"]
+    assert "**The preview failed**" in body

@@ -26,7 +26,7 @@ from pulumi.runtime.sync_await import _sync_await
 from tools.engine.mocks import OcirMocks
 from tools.engine.monitor import Invocation, RecordingMonitor, Registration
 from tools.engine.wire import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, mask
-from tools.stackfiles import PROJECT_DIR, PROJECT_NAME, encode_config, load_stack_config
+from tools.stackfiles import PROJECT_DIR, check_declared_config, encode_config, load_stack_config, project_name
 
 
 @dataclass
@@ -50,6 +50,8 @@ class StackRun:
     """Resources read rather than managed (stack references), as the engine would receive them."""
     logins: list[Login] = field(default_factory=list)
     """The registry logins the program made while it waited for a new token (AcceptingRegistry)."""
+    project: str = ""
+    """The project the program ran as (`pulumi.get_project()`, the config namespace)."""
 
     def of_type(self, type_: str) -> list[Registration]:
         return [r for r in self.resources if r.type == type_]
@@ -190,10 +192,12 @@ def evaluate(
     raise_errors: bool = True,
     withhold_features: Iterable[int] = (),
     registry: Callable[..., dict[str, Any]] | None = None,
+    project: str | None = None,
 ) -> StackRun:
     """Run ``program`` (any Pulumi code) once under mocks and return what it declared.
 
     ``config`` takes full keys; values may be native (encoded as the CLI would) or strings.
+    ``project``: the project name the engine reports (default: this repository's Pulumi.yaml name).
     ``withhold_features``: engine features the mocked engine does not advertise (an older CLI's engine).
     ``registry``: what answers the program's registry logins (default an AcceptingRegistry, in ``logins``).
     """
@@ -205,8 +209,9 @@ def evaluate(
     logger.setLevel(logging.DEBUG)
     logger.addHandler(handler)
 
-    pulumi_settings.reset_options(project=PROJECT_NAME, stack=stack, preview=preview)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=preview, monitor=monitor, logger=logger)
+    project = project or project_name()
+    pulumi_settings.reset_options(project=project, stack=stack, preview=preview)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor, logger=logger)
     pulumi.runtime.set_all_config(encode_config(config or {}), secret_keys or [])
 
     error: BaseException | None = None
@@ -237,6 +242,7 @@ def evaluate(
         error=error,
         reads=list(monitor.reads),
         logins=list(getattr(registry, "logins", [])),
+        project=project,
     )
     if error is not None and raise_errors:
         raise error
@@ -244,8 +250,10 @@ def evaluate(
 
 
 def run_program(config: Mapping[str, Any], *, project_dir: Path = PROJECT_DIR, **kwargs: Any) -> StackRun:
-    """Evaluate the project's __main__.py with ``config`` (see evaluate for the options)."""
+    """Evaluate the project's __main__.py with ``config`` (see evaluate for the options), as the project
+    Pulumi.yaml names."""
     main = str(project_dir / "__main__.py")
+    kwargs.setdefault("project", project_name(project_dir))
 
     def program() -> None:
         runpy.run_path(main, run_name="__main__")
@@ -264,17 +272,19 @@ def reference_outputs(run: StackRun) -> dict[str, Any]:
 def run_stack(stack: str, *, project_dir: Path = PROJECT_DIR, **kwargs: Any) -> StackRun:
     """Evaluate the program with the config of ``Pulumi.<stack>.yaml``.
 
-    A stack promoted from another stack file of this project (``ocir:promoteFrom``
-    ``<org>/ocir/<stack>``) reads that stack's outputs from an evaluation of it under mocks (a
+    A stack promoted from another stack file of this project (``<project>:promoteFrom``
+    ``<org>/<project>/<stack>``) reads that stack's outputs from an evaluation of it under mocks (a
     deployed source: digests known), unless the mocks already answer for it.
     """
+    # As `pulumi preview` does: refuse a stack whose declared config is missing or mistyped before the program runs.
+    check_declared_config(stack, project_dir)
     config = load_stack_config(stack, project_dir)
     kwargs.setdefault("secret_keys", config.secret_keys)
-    source = config.values.get("ocir:promoteFrom", "").split("/")
+    source = config.values.get(config.key("promoteFrom"), "").split("/")
     mocks = kwargs.setdefault("mocks", OcirMocks())
     if (
         len(source) == 3
-        and source[1] == PROJECT_NAME
+        and source[1] == config.project
         and source[2] != stack
         and (project_dir / f"Pulumi.{source[2]}.yaml").is_file()
         and isinstance(mocks, OcirMocks)

@@ -14,10 +14,11 @@ config is invalid, 2 when the stack file does not exist.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import re
 import sys
 from collections.abc import Mapping
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from .engine.rules import rules_for
 from .engine.wire import UNKNOWN, is_secret, secret_paths
 from .harness import StackRun, run_stack
 from .plan_diff import is_cloud_resource
-from .stackfiles import PROJECT_DIR, PROJECT_NAME, StackFileError, load_stack_config, stack_names
+from .stackfiles import PROJECT_DIR, StackFileError, load_stack_config, project_name, stack_names
 
 SECRET = "[secret]"
 COMPUTED = "(known after apply)"
@@ -61,7 +62,8 @@ def alias_text(alias: dict[str, Any], resource: Any) -> str:
     elif spec.get("parentUrn"):
         parts.append(f"under {spec['parentUrn']}")
     if spec.get("stack") or spec.get("project"):
-        parts.append(f"in {spec.get('project') or PROJECT_NAME}/{spec.get('stack') or run_stack_name(resource)}")
+        project = spec.get("project") or resource.urn.split("::")[1]
+        parts.append(f"in {project}/{spec.get('stack') or run_stack_name(resource)}")
     return "was " + (", ".join(parts) if parts else "the same resource")
 
 
@@ -70,10 +72,38 @@ def run_stack_name(resource: Any) -> str:
 
 
 def _package_version(package: str) -> str | None:
+    """The version the package's SDK asks the engine for: every resource's `version` option is its
+    `_utilities.get_version()`, the package's version in semver (pulumi_oci/_utilities.py,
+    get_resource_opts_defaults)."""
     try:
-        return metadata.version(f"pulumi_{package}")
-    except metadata.PackageNotFoundError:
+        utilities = importlib.import_module(f"pulumi_{package.replace('-', '_')}._utilities")
+    except ImportError:
         return None
+    version = utilities.get_version()
+    return str(version) if version else None
+
+
+_SEMVER = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?")
+
+
+def default_provider_name(version: str | None) -> str:
+    """The name the engine gives the default provider of a package the program asks for at ``version``.
+
+    pulumi/pulumi pkg/resource/deploy/providers/provider.go, ``ProviderRequest.DefaultName``: "default",
+    then, when a version is requested, ``_<major>_<minor>_<patch>`` and ``_<identifier>`` for each
+    pre-release and build identifier (QNames may not hold dashes or dots). A plugin download URL would
+    be appended too; none of the packages the program uses sets one.
+    """
+    if not version:
+        return "default"
+    match = _SEMVER.fullmatch(version)
+    if not match:
+        raise ValueError(f"not a semantic version: {version!r}")
+    major, minor, patch, pre, build = match.groups()
+    parts = ["default", str(int(major)), str(int(minor)), str(int(patch))]
+    parts += pre.split(".") if pre else []
+    parts += build.split(".") if build else []
+    return "_".join(parts)
 
 
 def default_providers(run: StackRun, config: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -98,11 +128,12 @@ def default_providers(run: StackRun, config: Mapping[str, Any]) -> list[dict[str
         }
         if package == "oci" and "region" not in settings:
             settings["region"] = "(from the OCI config file, or TF_VAR_region)"
+        version = _package_version(package)
         providers.append(
             {
                 "type": f"pulumi:providers:{package}",
-                "name": "default",
-                "version": _package_version(package),
+                "name": default_provider_name(version),
+                "version": version,
                 "config": settings,
             }
         )
@@ -158,7 +189,7 @@ def plan_document(run: StackRun, config: Mapping[str, Any] | None = None) -> dic
     for name, output in sorted(run.outputs.items()):
         outputs[name] = SECRET if output.secret else _shown(output.value)
     return {
-        "project": PROJECT_NAME,
+        "project": run.project,
         "stack": run.stack,
         "evaluatedWith": "pulumi mocks (preview): no cloud calls, no credentials",
         "providers": default_providers(run, config or {}),
@@ -236,8 +267,8 @@ def render_text(document: dict[str, Any]) -> str:
         out.append("")
         out.append("Default providers (the engine creates them for resources that name none):")
         for provider in document["providers"]:
-            version = f" {provider['version']}" if provider.get("version") else ""
-            out.append(f"  {provider['type']}{version}")
+            version = f" ({provider['version']})" if provider.get("version") else ""
+            out.append(f"  {provider['type']}  {provider['name']}{version}")
             out.extend(_lines(provider["config"], 4))
     out.append("")
     out.append("Resources:")
@@ -260,6 +291,15 @@ def render_text(document: dict[str, Any]) -> str:
     out.append("Outputs:")
     out.extend(_lines(document["outputs"], 2))
     return "\n".join(out) + "\n"
+
+
+def _failed(stack: str, project_dir: Path, errors: str) -> dict[str, Any]:
+    """The plan of a failed run says so, so that a diff of it fails instead of reading "no resources"."""
+    try:
+        project = project_name(project_dir)
+    except StackFileError:
+        project = ""
+    return {"project": project, "stack": stack, "errors": errors.splitlines()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -286,14 +326,15 @@ def main(argv: list[str] | None = None) -> int:
             args.stack, project_dir=args.project_dir, mocks=OcirMocks(plan=True), preview=True, raise_errors=False
         )
     except StackFileError as error:
-        print(error, file=sys.stderr)  # `<file>:<line>:<column>: <what>`, as compilers say it
+        # `<file>:<line>:<column>: <what>`, as compilers say it, or the CLI's line for config it refuses.
+        print(error, file=sys.stderr)
+        if args.json:
+            print(json.dumps(_failed(args.stack, args.project_dir, str(error)), indent=2))
         return 1
     if run.error is not None:
         print(f"error: stack {args.stack} is not valid:\n{run.error}", file=sys.stderr)
         if args.json:
-            # The plan of a failed run says so, so that a diff of it fails instead of reading "no resources".
-            failed = {"project": PROJECT_NAME, "stack": args.stack, "errors": str(run.error).splitlines()}
-            print(json.dumps(failed, indent=2))
+            print(json.dumps(_failed(args.stack, args.project_dir, str(run.error)), indent=2))
         return 1
     document = plan_document(run, load_stack_config(args.stack, args.project_dir).values)
     if args.json:

@@ -4,8 +4,9 @@
 
 Evaluates each stack (default: every Pulumi.<stack>.yaml) under Pulumi's mocks, then calls every
 policy of policy/pack.py on every recorded registration, as the engine's analyzer would: the
-inputs deserialized by pulumi-policy's own deserializer (secrets unwrapped, unknowns guarded) and
-the stack's config in PULUMI_CONFIG. Prints each violation and exits 1 if there is any.
+inputs deserialized by pulumi-policy's own deserializer (secrets unwrapped, unknowns guarded), the
+stack's config in PULUMI_CONFIG and the project's name in PULUMI_PROJECT (pulumi/pulumi
+pkg/resource/plugin/analyzer_plugin.go, constructEnv). Prints each violation and exits 1 if there is any.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from policy.pack import POLICIES
 
 from .engine.monitor import Registration
 from .harness import StackRun, run_stack
-from .stackfiles import PROJECT_DIR, StackFileError, load_stack_config, stack_names
+from .stackfiles import PROJECT_DIR, StackFileError, load_stack_config, project_name, stack_names
 
 
 @dataclass(frozen=True)
@@ -43,17 +44,20 @@ class Violation:
 
 
 @contextmanager
-def engine_config(config: Mapping[str, str]) -> Iterator[None]:
-    """PULUMI_CONFIG set as the engine sets it for a policy pack process (restored afterwards)."""
-    before = os.environ.get("PULUMI_CONFIG")
-    os.environ["PULUMI_CONFIG"] = json.dumps(dict(config))
+def engine_config(config: Mapping[str, str], project: str) -> Iterator[None]:
+    """PULUMI_CONFIG and PULUMI_PROJECT set as the engine sets them for a policy pack process (restored
+    afterwards)."""
+    values = {"PULUMI_CONFIG": json.dumps(dict(config)), "PULUMI_PROJECT": project}
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop("PULUMI_CONFIG", None)
-        else:
-            os.environ["PULUMI_CONFIG"] = before
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def validation_args(type_: str, inputs: Mapping[str, Any], urn: str = "urn:test", name: str = "test") -> Any:
@@ -70,11 +74,13 @@ def check_resource(
     *,
     urn: str = "urn:test",
     policies: list[ResourceValidationPolicy] | None = None,
+    project: str | None = None,
 ) -> list[Violation]:
-    """Every violation the pack reports for one resource's wire-form inputs, under ``config``."""
+    """Every violation the pack reports for one resource's wire-form inputs, under ``config``, in the project
+    ``project`` (default: this repository's Pulumi.yaml name)."""
     found: list[Violation] = []
     args = validation_args(type_, inputs, urn, urn.rsplit("::", 1)[-1])
-    with engine_config(config):
+    with engine_config(config, project or project_name()):
         for policy in policies if policies is not None else POLICIES:
 
             def report(message: str, at: str | None = None, name: str = policy.name) -> None:
@@ -85,17 +91,19 @@ def check_resource(
     return found
 
 
-def check_registrations(resources: list[Registration], config: Mapping[str, str]) -> list[Violation]:
+def check_registrations(
+    resources: list[Registration], config: Mapping[str, str], project: str | None = None
+) -> list[Violation]:
     return [
         violation
         for resource in resources
         if resource.custom
-        for violation in check_resource(resource.type, resource.inputs, config, urn=resource.urn)
+        for violation in check_resource(resource.type, resource.inputs, config, urn=resource.urn, project=project)
     ]
 
 
 def check_run(run: StackRun, config: Mapping[str, str]) -> list[Violation]:
-    return check_registrations(run.resources, config)
+    return check_registrations(run.resources, config, run.project)
 
 
 def check_stack(stack: str, project_dir: Path = PROJECT_DIR) -> list[Violation]:

@@ -1,15 +1,16 @@
 """The project's stacks, from its stack files: what the workflows' matrices are built from.
 
     python -m tools.stacks                  one stack a line, "(production)" after the production ones
-    python -m tools.stacks --json           {"stacks": [...], "production": [...], "nonproduction": [...]}
-    python -m tools.stacks --github-output  the same three lists as `name=<JSON>` lines, for "$GITHUB_OUTPUT"
+    python -m tools.stacks --json           {"stacks": [...], "production": [...], "nonproduction": [...],
+                                             "project": "<Pulumi.yaml name>"}
+    python -m tools.stacks --github-output  the same as `name=<JSON>` lines, for "$GITHUB_OUTPUT"
 
 A stack is a ``Pulumi.<stack>.yaml`` in the project directory; it is a production stack when its
-config (with Pulumi.yaml's defaults, as the CLI gives it to the program) sets ``ocir:production``
-to true. Read with tools/stackfiles.py: no Pulumi runtime, no credentials. Exit status 1, naming
-the file, when a stack file is not valid YAML, a stack name is not one Pulumi accepts or
-``ocir:production`` is neither true nor false: a stack must never be deployed without the production
-approval because its flag was misread.
+config (with Pulumi.yaml's defaults, as the CLI gives it to the program) sets ``<project>:production``
+to true (``<project>``: Pulumi.yaml's ``name``). Read with tools/stackfiles.py: no Pulumi runtime, no
+credentials. Exit status 1, naming the file, when a stack file is not valid YAML, a stack name is not one
+Pulumi accepts or ``<project>:production`` is neither true nor false: a stack must never be deployed
+without the production approval because its flag was misread.
 """
 
 from __future__ import annotations
@@ -21,9 +22,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .stackfiles import PROJECT_DIR, StackFileError, load_stack_config, stack_names
+from .stackfiles import PROJECT_DIR, StackFileError, load_stack_config, project_name, stack_names
 
-PRODUCTION_KEY = "ocir:production"
 # Pulumi's stack names: letters, digits, '-', '_' and '.'.
 _STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -32,30 +32,34 @@ _STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 class Stacks:
     production: tuple[str, ...]
     nonproduction: tuple[str, ...]
+    project: str
+    """Pulumi.yaml's name: the stacks' config namespace, and the project part of their full names."""
 
     @property
     def all(self) -> tuple[str, ...]:
         return tuple(sorted(self.production + self.nonproduction))
 
-    def document(self) -> dict[str, list[str]]:
+    def document(self) -> dict[str, list[str] | str]:
         return {
             "stacks": list(self.all),
             "production": list(self.production),
             "nonproduction": list(self.nonproduction),
+            "project": self.project,
         }
 
 
 def is_production(stack: str, project_dir: Path = PROJECT_DIR) -> bool:
-    """Whether the stack's config sets ocir:production to true (the program's reading of the flag)."""
+    """Whether the stack's config sets <project>:production to true (the program's reading of the flag)."""
     config = load_stack_config(stack, project_dir)
-    value = config.values.get(PRODUCTION_KEY)
+    key = config.key("production")
+    value = config.values.get(key)
     # The CLI hands a top-level boolean to the program as "true" or "false" (stackfiles.encode_config).
     if value is None or value in ("", "false"):
         return False
     if value == "true":
         return True
-    shown = "a secret" if PRODUCTION_KEY in config.secret_keys else repr(value)
-    raise StackFileError(f"Pulumi.{stack}.yaml: {PRODUCTION_KEY} must be true or false, got {shown}")
+    shown = "a secret" if key in config.secret_keys else repr(value)
+    raise StackFileError(f"Pulumi.{stack}.yaml: {key} must be true or false, got {shown}")
 
 
 def list_stacks(project_dir: Path = PROJECT_DIR) -> Stacks:
@@ -67,7 +71,7 @@ def list_stacks(project_dir: Path = PROJECT_DIR) -> Stacks:
                 f"Pulumi.{stack}.yaml: {stack!r} is not a Pulumi stack name (letters, digits, '-', '_', '.')"
             )
         (production if is_production(stack, project_dir) else nonproduction).append(stack)
-    return Stacks(tuple(production), tuple(nonproduction))
+    return Stacks(tuple(production), tuple(nonproduction), project_name(project_dir))
 
 
 def render_text(stacks: Stacks) -> str:

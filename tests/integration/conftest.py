@@ -37,6 +37,7 @@ from typing import Any, NoReturn
 import bcrypt
 import pytest
 
+from tests.conftest import NS
 from tests.integration.registry_server import http_status, serve_registry
 from tests.integration.token_service import TokenService
 from tests.projects import DEV
@@ -369,7 +370,7 @@ def pushed_image(dockercli: Docker, built_image: BuiltImage, registry: Registry,
 
 PLATFORMS = ["linux/amd64", "linux/arm64"]
 NODE_ARCH = {"linux/amd64": "x64", "linux/arm64": "arm64"}
-MULTI = {**DEV, "ocir:images": [{**DEV["ocir:images"][0], "platforms": PLATFORMS}]}
+MULTI = {**DEV, f"{NS}:images": [{**DEV[f"{NS}:images"][0], "platforms": PLATFORMS}]}
 """The tests' dev stack with its image built for both platforms."""
 INDEX_TYPES = "application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.index.v1+json"
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from tests.conftest import NS
 from tests.projects import DEV
 from tools.stackfiles import PROJECT_DIR
 
@@ -34,8 +35,8 @@ def _tracked_copy(destination: Path) -> Path:
 def _adopt(config: dict[str, Any], prefix: str) -> dict[str, Any]:
     """A team's own values over an example stack file."""
     config = dict(config)
-    config["ocir:prefix"] = prefix
-    config["ocir:groupName"] = f"{prefix}-team"
+    config[f"{NS}:prefix"] = prefix
+    config[f"{NS}:groupName"] = f"{prefix}-team"
     for key, value in list(config.items()):
         if isinstance(value, str) and value.startswith("ocid1."):
             kind = value.split(".")[1]
@@ -64,4 +65,4 @@ def test_a_team_adopts_it_by_editing_the_stack_files(tmp_path: Path) -> None:
     subprocess.run(update, cwd=copy, env=env, capture_output=True, text=True, timeout=120, check=True)
     after = subprocess.run(pytest_args, cwd=copy, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert after.returncode == 0, after.stdout[-3000:]
-    assert (copy / "tests" / "urns" / "staging.txt").read_text().startswith("urn:pulumi:staging::ocir::")
+    assert (copy / "tests" / "urns" / "staging.txt").read_text().startswith(f"urn:pulumi:staging::{NS}::")

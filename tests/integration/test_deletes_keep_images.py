@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TOKEN
+from tests.conftest import NS, TOKEN
 from tests.integration.conftest import (
     INDEX_TYPES,
     MULTI,
@@ -40,9 +40,9 @@ from tools.harness import StackRun, reference_outputs, run_program
 from tools.stackfiles import encode_config
 
 PREFIX = "p-keep-dev"
-STACK = {**MULTI, "ocir:prefix": PREFIX}
+STACK = {**MULTI, f"{NS}:prefix": PREFIX}
 """The multi-platform stack with a prefix of its own (its repositories are this test's only)."""
-SOURCE = "organization/ocir/dev"
+SOURCE = f"organization/{NS}/dev"
 MANIFEST_TYPES = f"{INDEX_TYPES}, application/vnd.docker.distribution.manifest.v2+json"
 
 
@@ -149,15 +149,15 @@ def pushes(registry: Registry, push_user: Credential, dockercli: Docker) -> Push
 
 
 def evaluate(image: dict[str, Any] | None = None, *, promoted: bool = False, images: int = 1) -> StackRun:
-    entry = {**STACK["ocir:images"][0], **(image or {})}
+    entry = {**STACK[f"{NS}:images"][0], **(image or {})}
     entries = [entry, {**entry, "name": "admin"}][:images]
-    config = encode_config({**STACK, "ocir:images": entries})
+    config = encode_config({**STACK, f"{NS}:images": entries})
     mocks = OcirMocks(token=TOKEN)
     if promoted:
-        source = {**DEV, "ocir:images": [{**entry, "tag": "1.0"}, {**entry, "tag": "1.0", "name": "admin"}]}
+        source = {**DEV, f"{NS}:images": [{**entry, "tag": "1.0"}, {**entry, "tag": "1.0", "name": "admin"}]}
         mocks.stack_outputs[SOURCE] = reference_outputs(run_program(source, stack="dev", mocks=OcirMocks()))
-        config["ocir:promoteFrom"] = SOURCE
-        config["ocir:prefix"] = f"{PREFIX}-copy"
+        config[f"{NS}:promoteFrom"] = SOURCE
+        config[f"{NS}:prefix"] = f"{PREFIX}-copy"
     return run_program(config, stack="keep", mocks=mocks)
 
 

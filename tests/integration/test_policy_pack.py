@@ -46,7 +46,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from policy.pack import POLICIES
-from tests.conftest import valid_config
+from tests.conftest import NS, valid_config
 from tests.integration.conftest import unavailable
 from tests.projects import DEV, PROD
 from tools.engine.monitor import Registration
@@ -58,7 +58,7 @@ from tools.stackfiles import PROJECT_DIR, encode_config
 POLICY_DIR = PROJECT_DIR / "policy"
 PROVIDER_SDKS = ("pulumi_oci", "pulumi_docker", "pulumi_docker_build")
 ORGANIZATION = "organization"
-PROJECT = "ocir"
+PROJECT = NS  # the engine passes the project's name, the config's namespace (PULUMI_PROJECT)
 STARTUP_SECONDS = 60
 """How long the pack may take to print its port (it imports pulumi, pulumi-policy and grpc)."""
 CALL_SECONDS = 30
@@ -299,7 +299,7 @@ def test_a_widened_statement_is_a_mandatory_violation(pack_venv: Path, started: 
     run = run_program(DEV, stack="dev")
     assert run.error is None, run.error
     policy = run.one(POLICY)
-    prefix = DEV["ocir:prefix"]
+    prefix = DEV[f"{NS}:prefix"]
     statements = policy.inputs["statements"]
     assert f"/{prefix}-*/" in statements[0]
     widened = {**policy.inputs, "statements": [statements[0].replace(f"/{prefix}-*/", f"/{prefix}*/"), *statements[1:]]}
@@ -324,7 +324,7 @@ def test_without_the_stack_config_every_checked_resource_is_a_violation(
     policy = run.one(POLICY)
     (violation,) = analyze(pack, policy)
     assert violation.enforcementLevel == MANDATORY
-    assert "no ocir config reached the policy pack" in violation.message
+    assert f"no {NS} config reached the policy pack" in violation.message
 
 
 def test_an_input_unknown_during_a_preview_is_an_advisory_not_a_pass(

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TENANCY, USER
+from tests.conftest import NS, TENANCY, USER
 from tests.integration.conftest import (
     INDEX_TYPES,
     NAMESPACE,
@@ -41,7 +41,7 @@ from tools.harness import StackRun, run_program
 from tools.stackfiles import encode_config
 
 DEV_PREFIX, PROD_PREFIX = "p-shop-dev", "p-shop-prd"
-SOURCE = "organization/ocir/dev"
+SOURCE = f"organization/{NS}/dev"
 
 
 @dataclass(frozen=True)
@@ -113,17 +113,17 @@ def prod(dev_index: DevIndex, users: dict[str, User], token_registry: TokenRegis
     }
     config = {
         **PROD,
-        "ocir:prefix": PROD_PREFIX,
-        "ocir:region": "fra",
-        "ocir:tenancyOcid": TENANCY,
-        "ocir:userOcid": USER,
-        "ocir:tenancyNamespace": NAMESPACE,
-        "ocir:userName": f"{PROD_PREFIX}-ci",
-        "ocir:images": [{"name": "storefront", "tag": "1.0.0", "platforms": PLATFORMS}],
+        f"{NS}:prefix": PROD_PREFIX,
+        f"{NS}:region": "fra",
+        f"{NS}:tenancyOcid": TENANCY,
+        f"{NS}:userOcid": USER,
+        f"{NS}:tenancyNamespace": NAMESPACE,
+        f"{NS}:userName": f"{PROD_PREFIX}-ci",
+        f"{NS}:images": [{"name": "storefront", "tag": "1.0.0", "platforms": PLATFORMS}],
     }
-    config.pop("ocir:userDomain")
+    config.pop(f"{NS}:userDomain")
     values = encode_config(config)
-    values["ocir:promoteFrom"] = SOURCE
+    values[f"{NS}:promoteFrom"] = SOURCE
     mocks = OcirMocks(token=users[PROD_PREFIX].password, stack_outputs={SOURCE: outputs})
     return run_program(values, stack="prod", mocks=mocks)
 
