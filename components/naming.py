@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from . import regions
+
 # One path component of a repository name, as the OCI distribution spec defines it
 # (lower-case letters and digits, separated by `.`, `_`, `__` or one or more `-`).
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
@@ -139,12 +141,13 @@ def scanning_policy_name(prefix: str) -> str:
 
 
 def registry_server(region: str) -> str:
-    """The registry host for a region key or identifier (already lower-cased)."""
-    return f"{region}.ocir.io"
+    """The default registry host for a region key or identifier: ``<region>.ocir.io`` in the commercial realm,
+    ``ocir.<region identifier>.oci.<realm domain>`` in the others (regions.py)."""
+    return regions.default_registry_host(region)
 
 
 def image_reference(server: str, namespace: str, repository: str, tag: str) -> str:
-    """``<region>.ocir.io/<namespace>/<repository>:<tag>``, checked against docker's length limit."""
+    """``<registry host>/<namespace>/<repository>:<tag>``, checked against docker's length limit."""
     name = f"{server}/{namespace}/{repository}"
     if len(name) > MAX_IMAGE_NAME:
         raise ValueError(

@@ -19,7 +19,7 @@ from .project_args import DEFAULT_CONTEXT as DEFAULT_CONTEXT
 from .project_args import MAX_IMAGES as MAX_IMAGES
 from .project_args import OcirProjectArgs as OcirProjectArgs
 from .project_args import ProjectImageArgs as ProjectImageArgs
-from .project_args import build_fields, region_key
+from .project_args import build_fields, server_of
 from .project_args import check_project_args as check_project_args
 from .promotion import PromotedImage, PromotedImageArgs
 from .registry_login import DEFAULT_TIMEOUT_SECONDS, RegistryLoginCheck, RegistryLoginCheckArgs
@@ -34,7 +34,7 @@ class ProjectImageOutputs(TypedDict):
     """What a project pushed for one image. Keys are the stack output's, which promoted stacks read."""
 
     imageName: pulumi.Output[str]
-    """Pushed reference, `<region>.ocir.io/<namespace>/<prefix>-<name>:<tag>`."""
+    """Pushed reference, `<registry host>/<namespace>/<prefix>-<name>:<tag>`."""
     repoDigest: pulumi.Output[str]
     """`<repository>@sha256:...` of the pushed image: pin deployments to it."""
     repositoryId: pulumi.Output[str]
@@ -53,7 +53,8 @@ class OcirProject(pulumi.ComponentResource):
     for its push user, and per image a repository and the image built (or promoted) and pushed into it."""
 
     registry_server: pulumi.Output[str]
-    """Registry host, `<region>.ocir.io`."""
+    """Registry host: `<region>.ocir.io` in the commercial realm, `ocir.<region identifier>.oci.<realm domain>`
+    elsewhere, or the chosen `registry_host`."""
     namespace: pulumi.Output[str]
     """Tenancy Object Storage namespace."""
     login_username: pulumi.Output[str]
@@ -82,10 +83,10 @@ class OcirProject(pulumi.ComponentResource):
 
     def _declare(self, name: str, args: OcirProjectArgs) -> None:
         prefix = args["prefix"]
-        region = region_key(args)
-        if region is None:  # only when a caller skipped the checks
+        # The chosen host as given once checked (a caller that skipped the checks vouches for it), else the region's.
+        server = (args.get("registry_host") or "").lower() or server_of(args)
+        if server is None:  # only when a caller skipped the checks
             raise ArgumentError("OcirProjectArgs", [("region", f"is not an OCI region: {args['region']!r}")])
-        server = naming.registry_server(region)
         namespace: pulumi.Input[str] = (
             args.get("tenancy_namespace")
             or objectstorage.get_namespace_output(

@@ -18,7 +18,7 @@ from .credentials_args import RegistryAuthArgs, check_credentials_args
 from .image_args import ImageArgs, check_build
 from .limits import check_tag_value, check_tags
 from .promotion_args import PromotedImageArgs, check_promotion
-from .regions import RegionError, resolve_region
+from .regions import RegionError, check_registry_host, realm_problem, registry_host, resolve_region
 from .registry_login import check_timeout_seconds  # pulumi alone (a dynamic resource), no provider SDK
 from .tokens import check_rotation
 
@@ -76,7 +76,9 @@ class OcirProjectArgs(TypedDict):
     tenancy_ocid: str
     """Tenancy OCID; the policy lives in its root compartment."""
     region: str
-    """Registry region key or identifier (fra, eu-frankfurt-1); the registry is `<region>.ocir.io`."""
+    """Region key or identifier of any OCI realm (fra, eu-frankfurt-1, us-langley-1); the registry is
+    `<region>.ocir.io` in the commercial realm (oc1) and `ocir.<region identifier>.oci.<realm domain>` elsewhere,
+    unless `registry_host` chooses."""
     user_ocid: pulumi.Input[str]
     """Push user; one auth token is created for it."""
     images: NotRequired[list[ProjectImageArgs]]
@@ -87,6 +89,11 @@ class OcirProjectArgs(TypedDict):
     """Also let the group list every repository name; default false."""
     compartment_ocid: NotRequired[str]
     """Compartment for the repositories; default the tenancy (root compartment)."""
+    registry_host: NotRequired[str]
+    """Registry host, one the region is served at: in the commercial realm `<region key>.ocir.io`,
+    `<region identifier>.ocir.io` or `ocir.<region identifier>.oci.oraclecloud.com`; elsewhere only
+    `ocir.<region identifier>.oci.<realm domain>`. Default `<region>.ocir.io` in the commercial realm and the
+    `ocir.` host elsewhere. Every push, login and image reference uses it."""
     tenancy_namespace: NotRequired[str]
     """Object Storage namespace; default looks it up."""
     user_name: NotRequired[str]
@@ -137,11 +144,9 @@ def _check_image(args: OcirProjectArgs, index: int, image: ProjectImageArgs, pro
     if "repository_ocid" in image:
         problems.check(f"{path}repository_ocid", image["repository_ocid"], naming.check_ocid, "containerrepo")
     repository = problems.check(f"{path}name", args["prefix"], naming.repository_name, image["name"])
-    namespace, region = args.get("tenancy_namespace"), region_key(args)
-    if repository and namespace and region:
-        problems.check(
-            f"{path}name", naming.registry_server(region), naming.image_reference, namespace, repository, image["tag"]
-        )
+    namespace, server = args.get("tenancy_namespace"), server_of(args)
+    if repository and namespace and server:
+        problems.check(f"{path}name", server, naming.image_reference, namespace, repository, image["tag"])
 
 
 def check_project_args(args: OcirProjectArgs) -> None:
@@ -156,7 +161,12 @@ def check_project_args(args: OcirProjectArgs) -> None:
     }
     check_access_policy_args(access, problems)
     check_tags(args.get("freeform_tags") or {}, problems, "freeform_tags")
-    problems.check("region", args["region"], resolve_region)
+    region = problems.check("region", args["region"], resolve_region)
+    if region and args.get("registry_host"):
+        problems.check("registry_host", args.get("registry_host"), check_registry_host, args["region"])
+    server = server_of(args) if region else None
+    if server and (mismatch := realm_problem(args["tenancy_ocid"], args["region"], server)):
+        problems.add(*mismatch)
     check_credentials_args(
         {
             "user_ocid": args["user_ocid"],
@@ -200,8 +210,17 @@ def build_fields(image: ProjectImageArgs) -> dict[str, Any]:
 
 
 def region_key(args: OcirProjectArgs) -> str | None:
-    """The registry's region key (`fra`) for the args' region; None when it is not an OCI region."""
+    """The region as written, lower-cased (`fra`), for the args' region; None when it is not an OCI region."""
     try:
         return resolve_region(args["region"])[0]
     except RegionError:
+        return None
+
+
+def server_of(args: OcirProjectArgs) -> str | None:
+    """The registry host the args make: ``registry_host`` when it is one of the region's, else the region's
+    default; None when the region or the chosen host is not valid."""
+    try:
+        return registry_host(args["region"], args.get("registry_host") or None)
+    except ValueError:  # RegionError included
         return None

@@ -25,7 +25,13 @@ KEYS: tuple[Key, ...] = (
     Key("allowListRepositories", "Also let the group list every repository name in the tenancy."),
     Key("tenancyOcid", "Tenancy OCID; the policy lives in its root compartment.", required=True),
     Key("compartmentOcid", "Compartment for the repositories; empty for the tenancy."),
-    Key("region", "Registry region key or identifier; the registry is <region>.ocir.io.", required=True),
+    Key(
+        "region",
+        "Region key or identifier of any OCI realm; the registry is <region>.ocir.io in the commercial realm and "
+        "ocir.<region identifier>.oci.<realm domain> elsewhere.",
+        required=True,
+    ),
+    Key("registryHost", "Registry host among those serving the region; empty for the region's default."),
     Key("tenancyNamespace", "Tenancy Object Storage namespace; empty to look it up."),
     Key("userOcid", "Push user; the stack creates one auth token for it.", required=True),
     Key("userName", "Push user's login name; empty to look it up."),

@@ -52,10 +52,12 @@ class Settings:
     """Fully qualified stack whose images are promoted (copied by digest) instead of built; None builds."""
     vulnerability_scanning: bool = False
     """ocir:vulnerabilityScanning as the stack means it: unset is true in production, false otherwise."""
+    registry_host: str | None = None
+    """ocir:registryHost, lower-cased; None for the region's default host."""
 
     @property
     def registry_server(self) -> str:
-        return naming.registry_server(self.region)
+        return self.registry_host or naming.registry_server(self.region)
 
     def project_args(self, freeform_tags: Mapping[str, str] | None = None) -> OcirProjectArgs:
         """OcirProject's arguments for this stack (promotion sources are added by the program)."""
@@ -77,6 +79,7 @@ class Settings:
             "user_name": self.user_name,
             "user_domain": self.user_domain,
             "token_rotation": self.token_rotation,
+            "registry_host": self.registry_host,
         }
         args.update({name: value for name, value in optional.items() if value})  # type: ignore[typeddict-item]
         if freeform_tags:
@@ -209,6 +212,7 @@ def parse_settings(raw: Mapping[str, Any], *, project_dir: Path | None = None) -
         token_rotation=values["tokenRotation"],
         promote_from=promote_from,
         vulnerability_scanning=scanning,
+        registry_host=values["registryHost"].lower() if values["registryHost"] else None,
     )
     try:
         check_project_args(settings.project_args())
