@@ -105,6 +105,8 @@ class OcirProject(pulumi.ComponentResource):
                 "group_name": args["group_name"],
                 "identity_domain": args.get("identity_domain") or "",
                 "allow_list_repositories": bool(args.get("allow_list_repositories")),
+                "pullers": list(args.get("pullers") or []),
+                "compartment_ocid": args.get("compartment_ocid") or args["tenancy_ocid"],
                 "freeform_tags": tags,
                 "protect": protect,
             },

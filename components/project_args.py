@@ -13,7 +13,7 @@ import pulumi
 
 from . import naming
 from ._args import Problems
-from .access_policy_args import RepositoryAccessPolicyArgs, check_access_policy_args
+from .access_policy_args import PullerArgs, RepositoryAccessPolicyArgs, check_access_policy_args
 from .credentials_args import RegistryAuthArgs, check_credentials_args
 from .image_args import ImageArgs, check_build
 from .limits import check_tag_value, check_tags
@@ -87,6 +87,9 @@ class OcirProjectArgs(TypedDict):
     """Identity domain of the group; default the default domain."""
     allow_list_repositories: NotRequired[bool]
     """Also let the group list every repository name; default false."""
+    pullers: NotRequired[list[PullerArgs]]
+    """Groups (`group`) and dynamic groups (`dynamic_group`, e.g. an OKE cluster's nodes) that may only pull the
+    project's images: `read repos` on `<prefix>-*` where the repositories are. Default none."""
     compartment_ocid: NotRequired[str]
     """Compartment for the repositories; default the tenancy (root compartment)."""
     registry_host: NotRequired[str]
@@ -158,6 +161,9 @@ def check_project_args(args: OcirProjectArgs) -> None:
         "prefix": args["prefix"],
         "group_name": args["group_name"],
         "identity_domain": args.get("identity_domain") or "",
+        "allow_list_repositories": bool(args.get("allow_list_repositories")),
+        "pullers": args.get("pullers") or [],
+        "compartment_ocid": args.get("compartment_ocid") or "",
     }
     check_access_policy_args(access, problems)
     check_tags(args.get("freeform_tags") or {}, problems, "freeform_tags")
@@ -181,8 +187,6 @@ def check_project_args(args: OcirProjectArgs) -> None:
         problems.check("token_rotation", args.get("token_rotation"), check_rotation)
     if "login_timeout_seconds" in args:
         problems.check("login_timeout_seconds", args["login_timeout_seconds"], check_timeout_seconds)
-    if args.get("compartment_ocid"):
-        problems.check("compartment_ocid", args.get("compartment_ocid"), naming.check_ocid, "compartment", "tenancy")
     if args.get("tenancy_namespace"):
         problems.check("tenancy_namespace", args.get("tenancy_namespace"), naming.check_namespace)
     images = args.get("images") or []

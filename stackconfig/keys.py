@@ -41,6 +41,11 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("images", "Images to build and push: name, tag, context, dockerfile, ..."),
     Key(
+        "pullers",
+        "Groups and dynamic groups that may only pull the project's images: {group: <name>} or "
+        "{dynamicGroup: <name>}, names optionally <identity domain>/<name>.",
+    ),
+    Key(
         "tokenRotation",
         "Rotation label of the auth token; change it to rotate (new token first, then the old one deleted).",
     ),
@@ -61,6 +66,7 @@ KEYS: tuple[Key, ...] = (
     ),
 )
 KEYS_BY_NAME = {key.name: key for key in KEYS}
+PULLER_FIELDS = ("group", "dynamicGroup")
 IMAGE_FIELDS = (
     "name",
     "tag",
@@ -87,16 +93,19 @@ def _camel(snake: str) -> str:
 
 # OcirProjectArgs fields whose config key is not simply their camelCase name.
 _ARG_KEYS = {"token_rotation": "tokenRotation", "protect": "production"}
-_IMAGE_PATH = re.compile(r"^images\[(?P<index>\d+)\]\.(?P<field>[a-z_]+)(?P<rest>.*)$")
+_LIST_PATH = re.compile(r"^(?P<list>images|pullers)\[(?P<index>\d+)\](?:\.(?P<field>[a-z_]+))?(?P<rest>.*)$")
 
 
-def key_of(path: str, image_indexes: list[int]) -> str:
+def key_of(path: str, image_indexes: list[int], puller_indexes: list[int] | None = None) -> str:
     """The config key for an OcirProjectArgs path: `images[1].build_args.X` -> `ocir:images[3].buildArgs.X`
-    when the second image the args hold is the fourth entry of ocir:images."""
-    match = _IMAGE_PATH.match(path)
+    when the second image the args hold is the fourth entry of ocir:images (and so for `pullers[i]`)."""
+    match = _LIST_PATH.match(path)
     if match:
-        index = image_indexes[int(match["index"])]
-        return f"{full('images')}[{index}].{_camel(match['field'])}{match['rest']}"
+        indexes = image_indexes if match["list"] == "images" else (puller_indexes or [])
+        position = int(match["index"])
+        index = indexes[position] if position < len(indexes) else position
+        field = f".{_camel(match['field'])}" if match["field"] else ""
+        return f"{full(match['list'])}[{index}]{field}{match['rest']}"
     return full(_ARG_KEYS.get(path, _camel(path)))
 
 

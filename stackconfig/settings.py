@@ -17,13 +17,16 @@ from typing import Any
 
 from components import naming
 from components._args import ArgumentError
+from components.access_policy_args import PullerArgs, principal_of
 from components.limits import MAX_TAG_VALUE, shorten
 from components.project_args import OcirProjectArgs, check_project_args
 from components.regions import RegionError, resolve_region
+from components.statements import Principal
 
 from .errors import ConfigError, Problems
 from .images import ImageSpec, boolean, parse_images
 from .keys import KEYS, KEYS_BY_NAME, did_you_mean, full, key_of
+from .pullers import parse_pullers
 
 # Pulumi's stack name rules: organization names are letters, digits, '-' and '_'; project and stack
 # names add '.'. The name must be fully qualified so that it means the same stack on every backend.
@@ -54,6 +57,12 @@ class Settings:
     """ocir:vulnerabilityScanning as the stack means it: unset is true in production, false otherwise."""
     registry_host: str | None = None
     """ocir:registryHost, lower-cased; None for the region's default host."""
+    puller_args: tuple[PullerArgs, ...] = ()
+    """ocir:pullers as OcirProject takes them (``pullers`` has them as statement subjects)."""
+
+    @property
+    def pullers(self) -> tuple[Principal, ...]:
+        return tuple(principal_of(puller) for puller in self.puller_args)
 
     @property
     def registry_server(self) -> str:
@@ -73,6 +82,8 @@ class Settings:
             "protect": self.production,
             "vulnerability_scanning": self.vulnerability_scanning,
         }
+        if self.puller_args:
+            args["pullers"] = [PullerArgs(**puller) for puller in self.puller_args]
         optional = {
             "identity_domain": self.identity_domain,
             "tenancy_namespace": self.tenancy_namespace,
@@ -185,6 +196,7 @@ def parse_settings(raw: Mapping[str, Any], *, project_dir: Path | None = None) -
         except ValueError as error:
             problems.add(full("promoteFrom"), str(error))
     images = parse_images(raw.get(full("images")), project_dir, problems, production)
+    pullers, puller_indexes = parse_pullers(raw.get(full("pullers")), problems)
     region = values["region"]
     if region is not None and (mismatch := _provider_region_problem(region, raw.get("oci:region"))):
         problems.add(full("region"), mismatch)
@@ -213,12 +225,13 @@ def parse_settings(raw: Mapping[str, Any], *, project_dir: Path | None = None) -
         promote_from=promote_from,
         vulnerability_scanning=scanning,
         registry_host=values["registryHost"].lower() if values["registryHost"] else None,
+        puller_args=tuple(pullers),
     )
     try:
         check_project_args(settings.project_args())
     except ArgumentError as error:
         indexes = [image.index for image in images]
-        problems.items.extend((key_of(path, indexes), rule) for path, rule in error.problems)
+        problems.items.extend((key_of(path, indexes, puller_indexes), rule) for path, rule in error.problems)
     if problems.items:
         raise ConfigError(sorted(problems.items, key=_key_order))
     return settings
@@ -232,7 +245,7 @@ def _key_order(problem: tuple[str, str]) -> int:
     return _ORDER.get(re.split(r"[\[.]", problem[0], maxsplit=1)[0], -1)
 
 
-_NOT_STRINGS = frozenset({"allowListRepositories", "production", "images", "vulnerabilityScanning"})
+_NOT_STRINGS = frozenset({"allowListRepositories", "production", "images", "pullers", "vulnerabilityScanning"})
 
 
 def read_pulumi_config() -> dict[str, Any]:

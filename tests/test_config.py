@@ -293,6 +293,48 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "ocir:images",
         "OCI allows 500 repositories per region",
     ),
+    ("pullers not a list", {"pullers": "deployers"}, "ocir:pullers", "must be a list of {group: <name>}"),
+    ("pullers an object", {"pullers": {"group": "deployers"}}, "ocir:pullers", "must be a list"),
+    ("puller a string", {"pullers": ["deployers"]}, "ocir:pullers[0]", "must be an object"),
+    (
+        "puller of both kinds",
+        {"pullers": [{"group": "deployers", "dynamicGroup": "oke-nodes"}]},
+        "ocir:pullers[0]",
+        "names both group and dynamicGroup",
+    ),
+    ("puller of no kind", {"pullers": [{}]}, "ocir:pullers[0]", "names neither group nor dynamicGroup"),
+    ("puller field typo", {"pullers": [{"dynamic_group": "n"}]}, "ocir:pullers[0].dynamic_group", "did you mean"),
+    ("puller name a number", {"pullers": [{"group": 7}]}, "ocir:pullers[0].group", "must be a name string, got int"),
+    ("puller name a list", {"pullers": [{"dynamicGroup": ["n"]}]}, "ocir:pullers[0].dynamicGroup", "name string"),
+    ("puller injection", {"pullers": [{"group": "devs, any-user"}]}, "ocir:pullers[0].group", "IAM group name"),
+    (
+        "puller newline injection",
+        {"pullers": [{"dynamicGroup": "nodes\nallow any-user to manage all-resources in tenancy"}]},
+        "ocir:pullers[0].dynamicGroup",
+        "dynamic group name",
+    ),
+    (
+        "puller phrase",
+        {"pullers": [{"dynamicGroup": "nodes to manage all-resources"}]},
+        "ocir:pullers[0].dynamicGroup",
+        "policy words",
+    ),
+    ("puller quote", {"pullers": [{"group": "devs'"}]}, "ocir:pullers[0].group", "IAM group name"),
+    ("puller domain quote", {"pullers": [{"group": "acme'/devs"}]}, "ocir:pullers[0].group", "identity domain name"),
+    ("puller two slashes", {"pullers": [{"group": "a/b/c"}]}, "ocir:pullers[0].group", "one '/' at most"),
+    ("puller the own group", {"pullers": [{"group": "Test-Devs"}]}, "ocir:pullers[0].group", "project's own group"),
+    (
+        "puller listed twice",
+        {"pullers": [{"dynamicGroup": "acme/nodes"}, {"dynamicGroup": "ACME/Nodes"}]},
+        "ocir:pullers[1]",
+        "listed twice",
+    ),
+    (
+        "too many pullers",
+        {"pullers": [{"group": f"readers-{i}"} for i in range(49)]},
+        "ocir:pullers",
+        "at most 48 pullers",
+    ),
     ("rotation label with a space", {"tokenRotation": "next month"}, "ocir:tokenRotation", "label of 1-40"),
     ("production not boolean", {"production": "yes"}, "ocir:production", "true or false"),
     (
@@ -341,6 +383,21 @@ def test_bad_config_declares_nothing(overrides: dict[str, Any], key: str) -> Non
     assert str(run.error).startswith(f"{key}: "), run.error
     assert run.resources == []
     assert run.invokes == []
+
+
+def test_puller_problems_name_the_entry_of_ocir_pullers_they_are_in() -> None:
+    # A malformed entry is left out of what the components check: later entries keep their own index.
+    with pytest.raises(ConfigError) as caught:
+        parse(valid_config(pullers=[{"grup": "a"}, {"group": "ok"}, {"group": "bad'"}]))
+    assert caught.value.keys == ["ocir:pullers[0].grup", "ocir:pullers[2].group"]
+
+
+def test_pullers_are_read_as_the_cli_sends_them() -> None:
+    raw = encode_config(valid_config(compartmentOcid=COMPARTMENT))
+    raw["ocir:pullers"] = '[{"group": "deployers"}, {"dynamicGroup": "Default/oke nodes"}]'
+    settings = parse_settings(raw)
+    assert [str(puller) for puller in settings.pullers] == ["group deployers", "dynamic-group Default/oke nodes"]
+    assert settings.project_args()["pullers"] == [{"group": "deployers"}, {"dynamic_group": "Default/oke nodes"}]
 
 
 def test_values_that_are_not_strings_are_refused() -> None:
