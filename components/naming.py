@@ -6,6 +6,8 @@ states the rule; the caller prefixes it with the config key or argument that was
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 
 from . import regions
@@ -165,6 +167,19 @@ def login_username(namespace: str, user_name: str, user_domain: str | None = Non
     """
     parts = [namespace, user_domain, user_name] if user_domain else [namespace, user_name]
     return "/".join(parts)
+
+
+DOCKER_CONFIG_JSON = "kubernetes.io/dockerconfigjson"
+"""The Kubernetes Secret type whose `.dockerconfigjson` key holds a docker config document."""
+
+
+def docker_config_json(server: str, username: str, password: str) -> str:
+    """The docker config document for one registry login, as `kubectl create secret docker-registry` writes it
+    and docker reads it (``docker --config <dir>`` reads ``<dir>/config.json``):
+    ``{"auths": {"<server>": {"username", "password", "auth": base64("<username>:<password>")}}}``."""
+    auth = base64.b64encode(f"{username}:{password}".encode()).decode()
+    entry = {"username": username, "password": password, "auth": auth}
+    return json.dumps({"auths": {server: entry}}, separators=(",", ":"))
 
 
 # `<registry>/<path>@sha256:<64 hex>`: a reference that can only ever mean one image.

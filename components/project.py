@@ -25,7 +25,7 @@ from .promotion import PromotedImage, PromotedImageArgs
 from .registry_login import DEFAULT_TIMEOUT_SECONDS, RegistryLoginCheck, RegistryLoginCheckArgs
 from .repository import Repository, RepositoryArgs
 from .scanning import ImageScanning
-from .tokens import token_description
+from .tokens import PULL, token_description
 
 _PROMOTION_FIELDS = ("platform", "platforms", "source_platform_digests")
 
@@ -70,12 +70,19 @@ class OcirProject(pulumi.ComponentResource):
     platformDigests for a multi-platform image)."""
     scan_target_id: pulumi.Output[str] | None
     """OCID of the container scan target; absent unless `vulnerabilityScanning` is true and there are images."""
+    pull_login_username: pulumi.Output[str] | None
+    """The pull user's docker login user; absent without `pullUserOcid`."""
+    pull_secret: pulumi.Output[str] | None
+    """The pull user's login as a `kubernetes.io/dockerconfigjson` document (secret): `{"auths": {"<registry host>":
+    {"username", "password", "auth"}}}`, the `.dockerconfigjson` of a Kubernetes pull secret and the `config.json`
+    of `docker --config`; absent without `pullUserOcid`."""
 
     def __init__(self, name: str, args: OcirProjectArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         if not checks_skipped():
             check_project_args(args)
         # Not an argument rule: whether the engine running this can rotate (checked whoever declares us).
         check_engine("OcirProjectArgs", "token_rotation", args.get("token_rotation") or None)
+        check_engine("OcirProjectArgs", "pull_token_rotation", args.get("pull_token_rotation") or None)
         super().__init__("ocir:index:OcirProject", name, None, opts)
         # Every argument was checked above, as OcirProject's own: the children do not check again.
         with trusted():
@@ -130,6 +137,7 @@ class OcirProject(pulumi.ComponentResource):
             "username": credentials.username,
             "password": credentials.password,
         }
+        pull = self._pull_credentials(name, args, server, namespace, child)
 
         images = args.get("images") or []
         push_after: list[pulumi.Resource] = [access]
@@ -233,6 +241,15 @@ class OcirProject(pulumi.ComponentResource):
         self.policy_statements = access.statements
         self.images = pulumi.Output.from_input(outputs)  # type: ignore[arg-type]
         self.scan_target_id = scanning.target_id if scanning is not None else None
+        self.pull_login_username = pull.username if pull is not None else None
+        self.pull_secret = None
+        if pull is not None:
+            # Built from the secret token, and wrapped again: the document is the pull user's password.
+            self.pull_secret = pulumi.Output.secret(
+                pulumi.Output.all(server, pull.username, pull.password).apply(
+                    lambda parts: naming.docker_config_json(parts[0], parts[1], parts[2])
+                )
+            )
         self.register_outputs(
             {
                 "registryServer": self.registry_server,
@@ -243,5 +260,34 @@ class OcirProject(pulumi.ComponentResource):
                 "policyStatements": self.policy_statements,
                 "images": self.images,
                 "scanTargetId": self.scan_target_id,
+                "pullLoginUsername": self.pull_login_username,
+                "pullSecret": self.pull_secret,
             }
+        )
+
+    def _pull_credentials(
+        self,
+        name: str,
+        args: OcirProjectArgs,
+        server: str,
+        namespace: pulumi.Input[str],
+        child: pulumi.ResourceOptions,
+    ) -> RegistryCredentials | None:
+        """The pull user's own auth token (its own two-token limit and rotation label) and login, or None."""
+        pull_user = args.get("pull_user_ocid")
+        if not pull_user:
+            return None
+        rotation = args.get("pull_token_rotation") or ""
+        return RegistryCredentials(
+            f"{name}-pull-credentials",
+            {
+                "user_ocid": pull_user,
+                "registry_server": server,
+                "namespace": namespace,
+                "user_name": args.get("pull_user_name") or "",
+                "user_domain": args.get("pull_user_domain") or "",
+                "description": token_description(args["prefix"], rotation or None, PULL),
+                "rotation": rotation,
+            },
+            child,
         )

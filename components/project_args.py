@@ -109,6 +109,17 @@ class OcirProjectArgs(TypedDict):
     token_rotation: NotRequired[str]
     """Auth-token rotation label; changing it rotates the token (create before delete; needs Pulumi CLI 3.208.0
     or later); default none."""
+    pull_user_ocid: NotRequired[pulumi.Input[str]]
+    """A pull-only user (not the push user): the project creates an auth token for it and exports `pullSecret`, the
+    `kubernetes.io/dockerconfigjson` document of its login. It can pull only as a member of a group in `pullers`,
+    which the project cannot check. Default none (no pull token)."""
+    pull_user_name: NotRequired[pulumi.Input[str]]
+    """The pull user's login name; default looks it up with oci.identity.getUser."""
+    pull_user_domain: NotRequired[str]
+    """Login domain segment of the pull user (oracleidentitycloudservice, or an identity domain); default none."""
+    pull_token_rotation: NotRequired[str]
+    """Rotation label of the pull user's auth token, like `token_rotation` (each token rotates on its own label);
+    default none."""
     protect: NotRequired[bool]
     """Protect the policy and the repositories and retain the repositories on delete (production);
     default false."""
@@ -185,6 +196,7 @@ def check_project_args(args: OcirProjectArgs) -> None:
     )
     if args.get("token_rotation"):
         problems.check("token_rotation", args.get("token_rotation"), check_rotation)
+    _check_pull_user(args, problems)
     if "login_timeout_seconds" in args:
         problems.check("login_timeout_seconds", args["login_timeout_seconds"], check_timeout_seconds)
     if args.get("tenancy_namespace"):
@@ -202,6 +214,42 @@ def check_project_args(args: OcirProjectArgs) -> None:
             )
         seen.setdefault(image["name"], index)
     problems.raise_any()
+
+
+def _check_pull_user(args: OcirProjectArgs, problems: Problems) -> None:
+    pull_user = args.get("pull_user_ocid")
+    if not pull_user:
+        for field in ("pull_user_name", "pull_user_domain", "pull_token_rotation"):
+            if args.get(field):
+                problems.add(field, "is set, but there is no pull user (pullUserOcid) to create a token for")
+        return
+    check_credentials_args(
+        {
+            "user_ocid": pull_user,
+            "registry_server": "",
+            "namespace": "",
+            "user_name": args.get("pull_user_name") or "",
+            "user_domain": args.get("pull_user_domain") or "",
+        },
+        problems,
+        "pull_",
+    )
+    if args.get("pull_token_rotation"):
+        problems.check("pull_token_rotation", args.get("pull_token_rotation"), check_rotation)
+    if isinstance(pull_user, str) and pull_user == args["user_ocid"]:
+        problems.add(
+            "pull_user_ocid",
+            f"is the push user ({pull_user}): a pull secret must not be able to push or delete, so give the pull "
+            "token to another user, one in a group of pullers",
+        )
+    pullers = args.get("pullers") or []
+    if not any(isinstance(puller, dict) and puller.get("group") for puller in pullers):
+        problems.add(
+            "pull_user_ocid",
+            "needs a group among the pullers ({group: <the pull user's group>}): the pull user can read "
+            "the repositories only as a member of a group that may; the stack cannot check which groups the user "
+            "is in, so list the one it is a member of",
+        )
 
 
 _NO_LOGIN: RegistryAuthArgs = {"server": "", "username": "", "password": ""}

@@ -50,6 +50,14 @@ KEYS: tuple[Key, ...] = (
         "Rotation label of the auth token; change it to rotate (new token first, then the old one deleted).",
     ),
     Key(
+        "pullUserOcid",
+        "Pull-only user (not the push user, a member of a group in ocir:pullers); the stack creates an auth token "
+        "for it and exports pullSecret. Empty for none.",
+    ),
+    Key("pullUserName", "Pull user's login name; empty to look it up."),
+    Key("pullUserDomain", "Pull user's login domain segment, like ocir:userDomain; empty for none."),
+    Key("pullTokenRotation", "Rotation label of the pull user's auth token, like ocir:tokenRotation."),
+    Key(
         "production",
         "Production stack: protect the policy and repositories, retain repositories on delete, "
         "immutable repositories and no `latest` tag.",

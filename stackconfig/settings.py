@@ -57,6 +57,11 @@ class Settings:
     """ocir:vulnerabilityScanning as the stack means it: unset is true in production, false otherwise."""
     registry_host: str | None = None
     """ocir:registryHost, lower-cased; None for the region's default host."""
+    pull_user_ocid: str | None = None
+    """ocir:pullUserOcid: the pull-only user that gets its own auth token and the pullSecret export; None for none."""
+    pull_user_name: str | None = None
+    pull_user_domain: str | None = None
+    pull_token_rotation: str | None = None
     puller_args: tuple[PullerArgs, ...] = ()
     """ocir:pullers as OcirProject takes them (``pullers`` has them as statement subjects)."""
 
@@ -91,6 +96,10 @@ class Settings:
             "user_domain": self.user_domain,
             "token_rotation": self.token_rotation,
             "registry_host": self.registry_host,
+            "pull_user_ocid": self.pull_user_ocid,
+            "pull_user_name": self.pull_user_name,
+            "pull_user_domain": self.pull_user_domain,
+            "pull_token_rotation": self.pull_token_rotation,
         }
         args.update({name: value for name, value in optional.items() if value})  # type: ignore[typeddict-item]
         if freeform_tags:
@@ -226,6 +235,10 @@ def parse_settings(raw: Mapping[str, Any], *, project_dir: Path | None = None) -
         vulnerability_scanning=scanning,
         registry_host=values["registryHost"].lower() if values["registryHost"] else None,
         puller_args=tuple(pullers),
+        pull_user_ocid=values["pullUserOcid"],
+        pull_user_name=values["pullUserName"],
+        pull_user_domain=values["pullUserDomain"],
+        pull_token_rotation=values["pullTokenRotation"],
     )
     try:
         check_project_args(settings.project_args())

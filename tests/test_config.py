@@ -13,6 +13,10 @@ from tests.conftest import COMPARTMENT, TENANCY, USER, valid_config
 from tools.harness import run_program
 from tools.stackfiles import PROJECT_DIR, encode_config
 
+PULL_USER = "ocid1.user.oc1..aaaaaaaatestpulluser000000000000000000000000000000000000000"
+GROUP = "ocid1.group.oc1..aaaaaaaaexample0000"
+READERS = [{"group": "image-readers"}]
+
 
 def parse(config: dict[str, Any], project_dir: Path | None = PROJECT_DIR) -> Any:
     return parse_settings(encode_config(config), project_dir=project_dir)
@@ -336,6 +340,44 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         "at most 48 pullers",
     ),
     ("rotation label with a space", {"tokenRotation": "next month"}, "ocir:tokenRotation", "label of 1-40"),
+    ("pull user is the push user", {"pullUserOcid": USER, "pullers": READERS}, "ocir:pullUserOcid", "is the push user"),
+    ("pull user is a group", {"pullUserOcid": GROUP, "pullers": READERS}, "ocir:pullUserOcid", "ocid1.group OCID"),
+    ("pull user malformed", {"pullUserOcid": "reader", "pullers": READERS}, "ocir:pullUserOcid", "ocid1.user"),
+    ("pull user a list", {"pullUserOcid": [PULL_USER], "pullers": READERS}, "ocir:pullUserOcid", "ocid1.user"),
+    ("pull user without pullers", {"pullUserOcid": PULL_USER}, "ocir:pullUserOcid", "needs a group among the pullers"),
+    (
+        "pull user with only a dynamic group",
+        {"pullUserOcid": PULL_USER, "pullers": [{"dynamicGroup": "oke-nodes"}]},
+        "ocir:pullUserOcid",
+        "the stack cannot check which groups the user is in",
+    ),
+    (
+        "pull user name with slash",
+        {"pullUserOcid": PULL_USER, "pullers": READERS, "pullUserName": "idcs/reader"},
+        "ocir:pullUserName",
+        "no '/' or ':'",
+    ),
+    (
+        "pull user name with colon",
+        {"pullUserOcid": PULL_USER, "pullers": READERS, "pullUserName": "reader:x"},
+        "ocir:pullUserName",
+        "no '/' or ':'",
+    ),
+    (
+        "pull user domain injection",
+        {"pullUserOcid": PULL_USER, "pullers": READERS, "pullUserDomain": "a/b"},
+        "ocir:pullUserDomain",
+        "domain segment",
+    ),
+    (
+        "pull rotation with a space",
+        {"pullUserOcid": PULL_USER, "pullers": READERS, "pullTokenRotation": "next month"},
+        "ocir:pullTokenRotation",
+        "label of 1-40",
+    ),
+    ("pull name without a pull user", {"pullUserName": "reader"}, "ocir:pullUserName", "no pull user (pullUserOcid)"),
+    ("pull rotation without a pull user", {"pullTokenRotation": "2"}, "ocir:pullTokenRotation", "no pull user"),
+    ("pull domain without a pull user", {"pullUserDomain": "acme"}, "ocir:pullUserDomain", "no pull user"),
     ("production not boolean", {"production": "yes"}, "ocir:production", "true or false"),
     (
         "mutable repository in production",
