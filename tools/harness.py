@@ -189,11 +189,13 @@ def evaluate(
     secret_keys: list[str] | None = None,
     raise_errors: bool = True,
     withhold_features: Iterable[int] = (),
+    project: str = PROJECT_NAME,
 ) -> StackRun:
     """Run ``program`` (any Pulumi code) once under mocks and return what it declared.
 
     ``config`` takes full keys; values may be native (encoded as the CLI would) or strings.
     ``withhold_features``: engine features the mocked engine does not advertise (an older CLI's engine).
+    ``project``: the project the program runs as (``pulumi.Config()`` reads its namespace); default ocir.
     """
     mocks = mocks or OcirMocks()
     monitor = RecordingMonitor(mocks, withhold_features=withhold_features)
@@ -203,8 +205,8 @@ def evaluate(
     logger.setLevel(logging.DEBUG)
     logger.addHandler(handler)
 
-    pulumi_settings.reset_options(project=PROJECT_NAME, stack=stack, preview=preview)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT_NAME, stack=stack, preview=preview, monitor=monitor, logger=logger)
+    pulumi_settings.reset_options(project=project, stack=stack, preview=preview)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor, logger=logger)
     pulumi.runtime.set_all_config(encode_config(config or {}), secret_keys or [])
 
     error: BaseException | None = None
