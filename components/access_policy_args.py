@@ -18,7 +18,7 @@ from .statements import (
 
 
 class PullerArgs(TypedDict):
-    """Who may pull the project's images: exactly one of `group` and `dynamic_group`."""
+    """Who may pull the project's images: exactly one of `group` and `dynamicGroup` (`dynamic_group` in Python)."""
 
     group: NotRequired[str]
     """An IAM group whose members may pull (a CI or deploy job's user, the pull user): `name`, or
