@@ -10,10 +10,21 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 
 config = pulumi.Config()
-ocir = pulumi.StackReference("ocir", stack_name=config.require("ocirStack"))
+stack = config.require("ocirStack")
+ocir = pulumi.StackReference("ocir", stack_name=stack)
+
+
+def _present(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise pulumi.RunError(
+            f"ocirStack: stack {stack} exports no pullSecret; set ocir:pullUserOcid (and its group in ocir:pullers) "
+            "there and deploy it first"
+        )
+    return value
+
 
 # Secret in the stack reference already; wrapped again so that it stays one whatever the source says.
-document = pulumi.Output.secret(ocir.require_output("pullSecret"))
+document = pulumi.Output.secret(ocir.get_output("pullSecret").apply(_present))
 
 # pulumi-kubernetes marks the Secret's data and stringData secret itself (additional_secret_outputs).
 secret = kubernetes.core.v1.Secret(
