@@ -44,3 +44,5 @@ pulumi.export("policyId", project.policy_id)
 pulumi.export("images", project.images)
 if project.scan_target_id is not None:
     pulumi.export("scanTargetId", project.scan_target_id)
+if project.pull_secret is not None:
+    pulumi.export("pullSecret", project.pull_secret)

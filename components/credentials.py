@@ -1,4 +1,5 @@
-"""RegistryCredentials: an auth token for the push user and the docker login it makes."""
+"""RegistryCredentials: an auth token for a registry user (the push user, or a pull user) and the docker login it
+makes."""
 
 import pulumi
 from pulumi_oci import identity
@@ -26,7 +27,8 @@ def check_engine(args_type: str, path: str, rotation: str | None) -> None:
 
 
 class RegistryCredentials(pulumi.ComponentResource):
-    """An `oci.identity.AuthToken` for the push user, kept secret, and the docker login it makes."""
+    """An `oci.identity.AuthToken` for a registry user (the push user, or a pull-only user), kept secret, and the
+    docker login it makes."""
 
     server: pulumi.Output[str]
     """Registry host to log in to."""

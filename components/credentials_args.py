@@ -28,7 +28,8 @@ class RegistryAuthArgs(TypedDict):
 
 class RegistryCredentialsArgs(TypedDict):
     user_ocid: pulumi.Input[str]
-    """OCID of the push user; the component creates one auth token for it (OCI allows two per user)."""
+    """OCID of the user (the push user, or a pull user); the component creates one auth token for it (OCI allows two
+    per user)."""
     registry_server: pulumi.Input[str]
     """Registry host, e.g. fra.ocir.io."""
     namespace: pulumi.Input[str]

@@ -6,7 +6,11 @@ states the rule; the caller prefixes it with the config key or argument that was
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+
+from . import regions
 
 # One path component of a repository name, as the OCI distribution spec defines it
 # (lower-case letters and digits, separated by `.`, `_`, `__` or one or more `-`).
@@ -140,12 +144,13 @@ def scanning_policy_name(prefix: str) -> str:
 
 
 def registry_server(region: str) -> str:
-    """The registry host for a region key or identifier (already lower-cased)."""
-    return f"{region}.ocir.io"
+    """The default registry host for a region key or identifier: ``<region>.ocir.io`` in the commercial realm,
+    ``ocir.<region identifier>.oci.<realm domain>`` in the others (regions.py)."""
+    return regions.default_registry_host(region)
 
 
 def image_reference(server: str, namespace: str, repository: str, tag: str) -> str:
-    """``<region>.ocir.io/<namespace>/<repository>:<tag>``, checked against docker's length limit."""
+    """``<registry host>/<namespace>/<repository>:<tag>``, checked against docker's length limit."""
     name = f"{server}/{namespace}/{repository}"
     if len(name) > MAX_IMAGE_NAME:
         raise ValueError(
@@ -163,6 +168,19 @@ def login_username(namespace: str, user_name: str, user_domain: str | None = Non
     """
     parts = [namespace, user_domain, user_name] if user_domain else [namespace, user_name]
     return "/".join(parts)
+
+
+DOCKER_CONFIG_JSON = "kubernetes.io/dockerconfigjson"
+"""The Kubernetes Secret type whose `.dockerconfigjson` key holds a docker config document."""
+
+
+def docker_config_json(server: str, username: str, password: str) -> str:
+    """The docker config document for one registry login, as `kubectl create secret docker-registry` writes it
+    and docker reads it (``docker --config <dir>`` reads ``<dir>/config.json``):
+    ``{"auths": {"<server>": {"username", "password", "auth": base64("<username>:<password>")}}}``."""
+    auth = base64.b64encode(f"{username}:{password}".encode()).decode()
+    entry = {"username": username, "password": password, "auth": auth}
+    return json.dumps({"auths": {server: entry}}, separators=(",", ":"))
 
 
 # `<registry>/<path>@sha256:<64 hex>`: a reference that can only ever mean one image.

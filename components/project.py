@@ -21,13 +21,13 @@ from .project_args import DEFAULT_CONTEXT as DEFAULT_CONTEXT
 from .project_args import MAX_IMAGES as MAX_IMAGES
 from .project_args import OcirProjectArgs as OcirProjectArgs
 from .project_args import ProjectImageArgs as ProjectImageArgs
-from .project_args import build_fields, region_key
+from .project_args import build_fields, server_of
 from .project_args import check_project_args as check_project_args
 from .promotion import PromotedImage, PromotedImageArgs
 from .registry_login import DEFAULT_TIMEOUT_SECONDS
 from .repository import Repository, RepositoryArgs
 from .scanning import ImageScanning
-from .tokens import token_description
+from .tokens import PULL, token_description
 
 _PROMOTION_FIELDS = ("platform", "platforms", "source_platform_digests")
 
@@ -36,7 +36,7 @@ class ProjectImageOutputs(TypedDict):
     """What a project pushed for one image. Keys are the stack output's, which promoted stacks read."""
 
     imageName: pulumi.Output[str]
-    """Pushed reference, `<region>.ocir.io/<namespace>/<prefix>-<name>:<tag>`."""
+    """Pushed reference, `<registry host>/<namespace>/<prefix>-<name>:<tag>`."""
     repoDigest: pulumi.Output[str]
     """`<repository>@sha256:...` of the pushed image: pin deployments to it."""
     repositoryId: pulumi.Output[str]
@@ -91,7 +91,8 @@ class OcirProject(pulumi.ComponentResource):
     for its push user, and per image a repository and the image built (or promoted) and pushed into it."""
 
     registry_server: pulumi.Output[str]
-    """Registry host, `<region>.ocir.io`."""
+    """Registry host: `<region>.ocir.io` in the commercial realm, `ocir.<region identifier>.oci.<realm domain>`
+    elsewhere, or the chosen `registry_host`."""
     namespace: pulumi.Output[str]
     """Tenancy Object Storage namespace."""
     login_username: pulumi.Output[str]
@@ -107,12 +108,19 @@ class OcirProject(pulumi.ComponentResource):
     platformDigests for a multi-platform image)."""
     scan_target_id: pulumi.Output[str] | None
     """OCID of the container scan target; absent unless `vulnerabilityScanning` is true and there are images."""
+    pull_login_username: pulumi.Output[str] | None
+    """The pull user's docker login user; absent without `pullUserOcid`."""
+    pull_secret: pulumi.Output[str] | None
+    """The pull user's login as a `kubernetes.io/dockerconfigjson` document (secret): `{"auths": {"<registry host>":
+    {"username", "password", "auth"}}}`, the `.dockerconfigjson` of a Kubernetes pull secret and the `config.json`
+    of `docker --config`; absent without `pullUserOcid`."""
 
     def __init__(self, name: str, args: OcirProjectArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         if not checks_skipped():
             check_project_args(args)
         # Not an argument rule: whether the engine running this can rotate (checked whoever declares us).
         check_engine("OcirProjectArgs", "token_rotation", args.get("token_rotation") or None)
+        check_engine("OcirProjectArgs", "pull_token_rotation", args.get("pull_token_rotation") or None)
         super().__init__("ocir:index:OcirProject", name, None, opts)
         # Every argument was checked above, as OcirProject's own: the children do not check again.
         # Values another resource gives (or a caller passes as secrets) are checked when they resolve, named as
@@ -123,10 +131,10 @@ class OcirProject(pulumi.ComponentResource):
 
     def _declare(self, name: str, args: OcirProjectArgs) -> None:
         prefix = args["prefix"]
-        region = region_key(args)
-        if region is None:  # only when a caller skipped the checks
+        # The chosen host as given once checked (a caller that skipped the checks vouches for it), else the region's.
+        server = (args.get("registry_host") or "").lower() or server_of(args)
+        if server is None:  # only when a caller skipped the checks
             raise ArgumentError("OcirProjectArgs", [("region", f"is not an OCI region: {args['region']!r}")])
-        server = naming.registry_server(region)
         namespace: pulumi.Input[str] = (
             args.get("tenancy_namespace")
             or objectstorage.get_namespace_output(
@@ -145,6 +153,8 @@ class OcirProject(pulumi.ComponentResource):
                 "group_name": args["group_name"],
                 "identity_domain": args.get("identity_domain") or "",
                 "allow_list_repositories": bool(args.get("allow_list_repositories")),
+                "pullers": list(args.get("pullers") or []),
+                "compartment_ocid": args.get("compartment_ocid") or args["tenancy_ocid"],
                 "freeform_tags": tags,
                 "protect": protect,
             },
@@ -169,6 +179,7 @@ class OcirProject(pulumi.ComponentResource):
             "username": credentials.username,
             "password": credentials.password,
         }
+        pull = self._pull_credentials(name, args, server, namespace, child)
 
         images = args.get("images") or []
         # A push user who is a member of the group gets its rights from the policy. A new auth token can take a
@@ -261,6 +272,15 @@ class OcirProject(pulumi.ComponentResource):
         self.policy_statements = access.statements
         self.images = pulumi.Output.from_input(outputs)  # type: ignore[arg-type]
         self.scan_target_id = scanning.target_id if scanning is not None else None
+        self.pull_login_username = pull.username if pull is not None else None
+        self.pull_secret = None
+        if pull is not None:
+            # Built from the secret token, and wrapped again: the document is the pull user's password.
+            self.pull_secret = pulumi.Output.secret(
+                pulumi.Output.all(server, pull.username, pull.password).apply(
+                    lambda parts: naming.docker_config_json(parts[0], parts[1], parts[2])
+                )
+            )
         self.register_outputs(
             {
                 "registryServer": self.registry_server,
@@ -271,5 +291,34 @@ class OcirProject(pulumi.ComponentResource):
                 "policyStatements": self.policy_statements,
                 "images": self.images,
                 "scanTargetId": self.scan_target_id,
+                "pullLoginUsername": self.pull_login_username,
+                "pullSecret": self.pull_secret,
             }
+        )
+
+    def _pull_credentials(
+        self,
+        name: str,
+        args: OcirProjectArgs,
+        server: str,
+        namespace: pulumi.Input[str],
+        child: pulumi.ResourceOptions,
+    ) -> RegistryCredentials | None:
+        """The pull user's own auth token (its own two-token limit and rotation label) and login, or None."""
+        pull_user = args.get("pull_user_ocid")
+        if not pull_user:
+            return None
+        rotation = args.get("pull_token_rotation") or ""
+        return RegistryCredentials(
+            f"{name}-pull-credentials",
+            {
+                "user_ocid": pull_user,
+                "registry_server": server,
+                "namespace": namespace,
+                "user_name": args.get("pull_user_name") or "",
+                "user_domain": args.get("pull_user_domain") or "",
+                "description": token_description(args["prefix"], rotation or None, PULL),
+                "rotation": rotation,
+            },
+            child,
         )

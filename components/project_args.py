@@ -13,12 +13,12 @@ import pulumi
 
 from . import naming
 from ._args import Problems, owned_by
-from .access_policy_args import RepositoryAccessPolicyArgs, check_access_policy_args
+from .access_policy_args import PullerArgs, RepositoryAccessPolicyArgs, check_access_policy_args
 from .credentials_args import RegistryAuthArgs, check_credentials_args
 from .image_args import ImageArgs, check_build
 from .limits import check_tag_value, check_tags
 from .promotion_args import PromotedImageArgs, check_promotion
-from .regions import RegionError, resolve_region
+from .regions import RegionError, check_registry_host, realm_problem, registry_host, resolve_region
 from .registry_login import check_timeout_seconds  # pulumi alone (a dynamic resource), no provider SDK
 from .tokens import check_rotation
 
@@ -76,7 +76,9 @@ class OcirProjectArgs(TypedDict):
     tenancy_ocid: pulumi.Input[str]
     """Tenancy OCID; the policy lives in its root compartment."""
     region: str
-    """Registry region key or identifier (fra, eu-frankfurt-1); the registry is `<region>.ocir.io`."""
+    """Region key or identifier of any OCI realm (fra, eu-frankfurt-1, us-langley-1); the registry is
+    `<region>.ocir.io` in the commercial realm (oc1) and `ocir.<region identifier>.oci.<realm domain>` elsewhere,
+    unless `registry_host` chooses."""
     user_ocid: pulumi.Input[str]
     """Push user; one auth token is created for it."""
     images: NotRequired[list[ProjectImageArgs]]
@@ -85,8 +87,16 @@ class OcirProjectArgs(TypedDict):
     """Identity domain of the group; default the default domain."""
     allow_list_repositories: NotRequired[bool]
     """Also let the group list every repository name; default false."""
+    pullers: NotRequired[list[PullerArgs]]
+    """Groups (`group`) and dynamic groups (`dynamic_group`, e.g. an OKE cluster's nodes) that may only pull the
+    project's images: `read repos` on `<prefix>-*` where the repositories are. Default none."""
     compartment_ocid: NotRequired[pulumi.Input[str]]
     """Compartment for the repositories; default the tenancy (root compartment)."""
+    registry_host: NotRequired[str]
+    """Registry host, one the region is served at: in the commercial realm `<region key>.ocir.io`,
+    `<region identifier>.ocir.io` or `ocir.<region identifier>.oci.oraclecloud.com`; elsewhere only
+    `ocir.<region identifier>.oci.<realm domain>`. Default `<region>.ocir.io` in the commercial realm and the
+    `ocir.` host elsewhere. Every push, login and image reference uses it."""
     tenancy_namespace: NotRequired[pulumi.Input[str]]
     """Object Storage namespace; default looks it up."""
     user_name: NotRequired[pulumi.Input[str]]
@@ -99,6 +109,17 @@ class OcirProjectArgs(TypedDict):
     token_rotation: NotRequired[str]
     """Auth-token rotation label; setting, changing or removing it rotates the token (create before delete; needs
     Pulumi CLI 3.208.0 or later); default none."""
+    pull_user_ocid: NotRequired[pulumi.Input[str]]
+    """A pull-only user (not the push user): the project creates an auth token for it and exports `pullSecret`, the
+    `kubernetes.io/dockerconfigjson` document of its login. It can pull only as a member of a group in `pullers`,
+    which the project cannot check. Default none (no pull token)."""
+    pull_user_name: NotRequired[pulumi.Input[str]]
+    """The pull user's login name; default looks it up with oci.identity.getUser."""
+    pull_user_domain: NotRequired[str]
+    """Login domain segment of the pull user (oracleidentitycloudservice, or an identity domain); default none."""
+    pull_token_rotation: NotRequired[str]
+    """Rotation label of the pull user's auth token, like `token_rotation` (each token rotates on its own label);
+    default none."""
     protect: NotRequired[bool]
     """Protect the policy and the repositories and retain the repositories on delete (production);
     default false."""
@@ -137,12 +158,10 @@ def _check_image(args: OcirProjectArgs, index: int, image: ProjectImageArgs, pro
     if "repository_ocid" in image:
         problems.check(f"{path}repository_ocid", image["repository_ocid"], naming.check_ocid, "containerrepo")
     repository = problems.check(f"{path}name", args["prefix"], naming.repository_name, image["name"])
-    namespace, region, tag = args.get("tenancy_namespace"), region_key(args), image["tag"]
+    namespace, server, tag = args.get("tenancy_namespace"), server_of(args), image["tag"]
     # Known values only: one another resource gives is checked when it resolves.
-    if repository and isinstance(namespace, str) and namespace and region and isinstance(tag, str):
-        problems.check(
-            f"{path}name", naming.registry_server(region), naming.image_reference, namespace, repository, tag
-        )
+    if repository and isinstance(namespace, str) and namespace and server and isinstance(tag, str):
+        problems.check(f"{path}name", server, naming.image_reference, namespace, repository, tag)
 
 
 def check_project_args(args: OcirProjectArgs) -> None:
@@ -154,10 +173,19 @@ def check_project_args(args: OcirProjectArgs) -> None:
         "prefix": args["prefix"],
         "group_name": args["group_name"],
         "identity_domain": args.get("identity_domain") or "",
+        "allow_list_repositories": bool(args.get("allow_list_repositories")),
+        "pullers": args.get("pullers") or [],
+        "compartment_ocid": args.get("compartment_ocid") or "",
     }
     check_access_policy_args(access, problems)
     check_tags(args.get("freeform_tags") or {}, problems, "freeform_tags")
-    problems.check("region", args["region"], resolve_region)
+    region = problems.check("region", args["region"], resolve_region)
+    if region and args.get("registry_host"):
+        problems.check("registry_host", args.get("registry_host"), check_registry_host, args["region"])
+    server = server_of(args) if region else None
+    tenancy = args["tenancy_ocid"]
+    if server and isinstance(tenancy, str) and (mismatch := realm_problem(tenancy, args["region"], server)):
+        problems.add(*mismatch)
     with owned_by("OcirProjectArgs"):  # its messages name OcirProject's arguments
         check_credentials_args(
             {
@@ -171,11 +199,11 @@ def check_project_args(args: OcirProjectArgs) -> None:
         )
     if args.get("token_rotation"):
         problems.check("token_rotation", args.get("token_rotation"), check_rotation)
+    _check_pull_user(args, problems)
     if "login_timeout_seconds" in args:
         problems.check("login_timeout_seconds", args["login_timeout_seconds"], check_timeout_seconds)
-    compartment, namespace = args.get("compartment_ocid"), args.get("tenancy_namespace")
-    if isinstance(compartment, str) and compartment:
-        problems.check("compartment_ocid", compartment, naming.check_ocid, "compartment", "tenancy")
+    # compartment_ocid is checked with the access policy's arguments (the pullers' statements say where it is).
+    namespace = args.get("tenancy_namespace")
     if isinstance(namespace, str) and namespace:
         problems.check("tenancy_namespace", namespace, naming.check_namespace)
     images = args.get("images") or []
@@ -193,6 +221,43 @@ def check_project_args(args: OcirProjectArgs) -> None:
     problems.raise_any()
 
 
+def _check_pull_user(args: OcirProjectArgs, problems: Problems) -> None:
+    pull_user = args.get("pull_user_ocid")
+    if not pull_user:
+        for field in ("pull_user_name", "pull_user_domain", "pull_token_rotation"):
+            if args.get(field):
+                problems.add(field, "is set, but there is no pull user (pullUserOcid) to create a token for")
+        return
+    with owned_by("OcirProjectArgs", "pull_"):  # its messages name the pull user's arguments
+        check_credentials_args(
+            {
+                "user_ocid": pull_user,
+                "registry_server": "",
+                "namespace": "",
+                "user_name": args.get("pull_user_name") or "",
+                "user_domain": args.get("pull_user_domain") or "",
+            },
+            problems,
+            "pull_",
+        )
+    if args.get("pull_token_rotation"):
+        problems.check("pull_token_rotation", args.get("pull_token_rotation"), check_rotation)
+    if isinstance(pull_user, str) and pull_user == args["user_ocid"]:
+        problems.add(
+            "pull_user_ocid",
+            f"is the push user ({pull_user}): a pull secret must not be able to push or delete, so give the pull "
+            "token to another user, one in a group of pullers",
+        )
+    pullers = args.get("pullers") or []
+    if not any(isinstance(puller, dict) and puller.get("group") for puller in pullers):
+        problems.add(
+            "pull_user_ocid",
+            "needs a group among the pullers ({group: <the pull user's group>}): the pull user can read "
+            "the repositories only as a member of a group that may; the stack cannot check which groups the user "
+            "is in, so list the one it is a member of",
+        )
+
+
 _NO_LOGIN: RegistryAuthArgs = {"server": "", "username": "", "password": ""}
 _BUILD_FIELDS = ("context", "dockerfile", "build_args", "target", "platform", "platforms")
 
@@ -203,8 +268,17 @@ def build_fields(image: ProjectImageArgs) -> dict[str, Any]:
 
 
 def region_key(args: OcirProjectArgs) -> str | None:
-    """The registry's region key (`fra`) for the args' region; None when it is not an OCI region."""
+    """The region as written, lower-cased (`fra`), for the args' region; None when it is not an OCI region."""
     try:
         return resolve_region(args["region"])[0]
     except RegionError:
+        return None
+
+
+def server_of(args: OcirProjectArgs) -> str | None:
+    """The registry host the args make: ``registry_host`` when it is one of the region's, else the region's
+    default; None when the region or the chosen host is not valid."""
+    try:
+        return registry_host(args["region"], args.get("registry_host") or None)
+    except ValueError:  # RegionError included
         return None

@@ -45,7 +45,7 @@ COMPONENTS: list[type[pulumi.ComponentResource]] = [
     PromotedImage,
     ImageScanning,
 ]
-SECRET_OUTPUTS = {"OcirProject": ("authToken",), "RegistryCredentials": ("password",)}
+SECRET_OUTPUTS = {"OcirProject": ("authToken", "pullSecret"), "RegistryCredentials": ("password",)}
 
 
 def _tidy(node: Any) -> None:

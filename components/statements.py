@@ -8,6 +8,8 @@ names may not contain quotes, so quoting them keeps any spaces or keywords insid
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 # Names OCI accepts unquoted after `group` in the default identity domain.
 _PLAIN_GROUP = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
@@ -55,16 +57,69 @@ def check_domain_name(name: str) -> str:
     return _check_name(name, "an identity domain name")
 
 
+def check_dynamic_group_name(name: str) -> str:
+    return _check_name(name, "a dynamic group name")
+
+
+def principal_subject(kind: str, name: str, identity_domain: str | None = None) -> str:
+    """The policy subject for a ``group`` or a ``dynamic-group``: ``<kind> N``, ``<kind> 'N M'`` or
+    ``<kind> 'D'/'N'``. The names must have passed the name checks (the callers' argument checks)."""
+    if identity_domain:
+        return f"{kind} '{identity_domain}'/'{name}'"
+    if _PLAIN_GROUP.match(name) and name.lower() not in _SUBJECT_KEYWORDS:
+        return f"{kind} {name}"
+    return f"{kind} '{name}'"
+
+
 def group_subject(group_name: str, identity_domain: str | None = None) -> str:
     """The policy subject for a group: ``group G``, ``group 'G H'`` or ``group 'D'/'G'``.
 
     The names must have passed check_group_name and check_domain_name (the callers' argument checks).
     """
-    if identity_domain:
-        return f"group '{identity_domain}'/'{group_name}'"
-    if _PLAIN_GROUP.match(group_name) and group_name.lower() not in _SUBJECT_KEYWORDS:
-        return f"group {group_name}"
-    return f"group '{group_name}'"
+    return principal_subject("group", group_name, identity_domain)
+
+
+PULLER_KINDS = {"group": "group", "dynamic_group": "dynamic-group"}
+"""A puller's argument field -> the policy subject keyword: a group of users (CI, deploy jobs, the pull user),
+or a dynamic group of instances (an OKE cluster's worker nodes, which then pull without a secret)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a statement grants to: a ``group`` or a ``dynamic-group``, of the default identity domain or one."""
+
+    kind: str
+    name: str
+    domain: str | None = None
+
+    @property
+    def subject(self) -> str:
+        return principal_subject(self.kind, self.name, self.domain)
+
+    def same_as(self, kind: str, name: str, domain: str | None) -> bool:
+        """The same principal (names compared case-insensitively, as OCI resolves them)."""
+        mine = (self.kind, self.name.lower(), (self.domain or "").lower())
+        return mine == (kind, name.lower(), (domain or "").lower())
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.domain}/{self.name}" if self.domain else f"{self.kind} {self.name}"
+
+
+def split_domain(value: str) -> tuple[str | None, str]:
+    """``Domain/name`` -> ``("Domain", "name")``; ``name`` -> ``(None, "name")``."""
+    domain, slash, name = value.partition("/")
+    return (domain, name) if slash else (None, value)
+
+
+def check_principal_name(value: str, kind: str) -> str:
+    """A puller's name: ``name`` or ``Domain/name``, each part a name as ``ocir:groupName`` and
+    ``ocir:identityDomain`` take it (quoted in the statement, so spaces and keywords stay inside)."""
+    if value.count("/") > 1:
+        raise ValueError(f"must be a name or <identity domain>/<name>, with one '/' at most; got {value!r}")
+    domain, name = split_domain(value)
+    if domain is not None:
+        check_domain_name(domain)
+    return check_dynamic_group_name(name) if kind == "dynamic-group" else check_group_name(name)
 
 
 def manage_statement(subject: str, prefix: str) -> str:
@@ -73,6 +128,12 @@ def manage_statement(subject: str, prefix: str) -> str:
     The prefix must have passed naming.check_prefix: no '/', '*' or quote can end the pattern early.
     """
     return f"allow {subject} to manage repos in tenancy where target.repo.name = /{prefix}-*/"
+
+
+def read_statement(subject: str, prefix: str, location: str) -> str:
+    """Lets a puller pull (``read``: list, get and pull images) only the repositories named ``<prefix>-*``, only
+    where the repositories are. ``location`` is ``repositories_location``; the prefix passed naming.check_prefix."""
+    return f"allow {subject} to read repos in {location} where target.repo.name = /{prefix}-*/"
 
 
 def list_statement(subject: str) -> str:
@@ -86,17 +147,36 @@ def policy_statements(
     group_name: str,
     identity_domain: str | None = None,
     allow_list_repositories: bool = False,
+    pullers: Sequence[Principal] = (),
+    pull_location: str = "tenancy",
 ) -> list[str]:
-    """The project's statements: manage on ``<prefix>-*`` and, when asked, list all.
+    """The project's statements: manage on ``<prefix>-*``, when asked list all, then one read statement per
+    puller, in ``pull_location`` (``repositories_location``).
 
-    The manage statement comes first, so turning the list statement on or off only adds or
-    removes the last statement and leaves the first one untouched in a diff.
+    The manage statement comes first, so turning the list statement on or off, or adding a puller, leaves the
+    first one untouched in a diff; pullers keep their order, a new one at the end adds the last statement.
     """
     subject = group_subject(group_name, identity_domain)
     statements = [manage_statement(subject, prefix)]
     if allow_list_repositories:
         statements.append(list_statement(subject))
+    statements += [read_statement(puller.subject, prefix, pull_location) for puller in pullers]
     return statements
+
+
+def repositories_location(tenancy_ocid: str, compartment_ocid: str) -> str:
+    """Where the stack's repositories are, as a statement names it: ``compartment id <ocid>``, or ``tenancy``
+    when they are in the root compartment (the only way OCI names the root in a statement).
+
+    ``compartment id <ocid>`` rather than ``compartment <name>``: a name is resolved relative to the
+    compartment the policy is attached to, and the stack knows the OCID, never the name. Oracle's "Policies to
+    Control Repository Access" sets repository policies "at the tenancy and at the compartment level" (e.g.
+    ``Allow group acme-pullers to read repos in compartment acme-compartment``); a statement in the root
+    compartment's policy may name any compartment. The OCIDs must have passed naming.check_ocid.
+    """
+    if compartment_ocid == tenancy_ocid:
+        return "tenancy"
+    return f"compartment id {compartment_ocid}"
 
 
 # --- the Vulnerability Scanning service ------------------------------------------------------
@@ -109,15 +189,8 @@ and the compartment that holds them (Oracle documents both as required for image
 
 
 def scanning_location(tenancy_ocid: str, compartment_ocid: str) -> str:
-    """Where the service may read: the repositories' compartment by OCID, or ``tenancy`` when the
-    repositories are in the root compartment (the only way OCI names the root in a statement).
-
-    ``compartment id <ocid>`` rather than ``compartment <name>``: a name is resolved relative to the
-    compartment the policy is attached to, and the stack knows the OCID, never the name.
-    """
-    if compartment_ocid == tenancy_ocid:
-        return "tenancy"
-    return f"compartment id {compartment_ocid}"
+    """Where the service may read: where the repositories are (``repositories_location``)."""
+    return repositories_location(tenancy_ocid, compartment_ocid)
 
 
 def scanning_statements(tenancy_ocid: str, compartment_ocid: str) -> list[str]:

@@ -1,7 +1,8 @@
-"""Auth-token slots: OCI allows a user two auth tokens, and this stack needs one (two while rotating).
+"""Auth-token slots: OCI allows a user two auth tokens, and this stack needs one per user (two while rotating).
 
-The stack recognises its own tokens by their description, which starts with the project's prefix
-(unique per stack in a tenancy) and names the rotation label. Everything here runs before any
+The stack recognises its own tokens by their description, which names what the token is for (the push
+user's docker login, or the pull user's read-only pull secret), starts with the project's prefix (unique
+per stack in a tenancy) and names the rotation label. Everything here runs before any
 resource is declared, so a user without a free slot fails the preview instead of half-way
 through an update.
 """
@@ -29,18 +30,24 @@ def check_rotation(label: str) -> str:
     return label
 
 
-def token_description(prefix: str, rotation: str | None) -> str:
-    """The description of the stack's token: it names the prefix and the rotation label, which
-    ``ExistingToken`` reads back, so a shorter form drops words and never those two.
+PUSH = "push"
+PULL = "pull"
+_WHAT = {PUSH: "docker login password", PULL: "read-only docker login, pull secret"}
 
-    With a checked prefix (88 characters at most) and label (40) the full form is 210 characters; the
+
+def token_description(prefix: str, rotation: str | None, purpose: str = PUSH) -> str:
+    """The description of the stack's token: it names the purpose (``push`` or ``pull``), the prefix and the
+    rotation label, which ``ExistingToken`` reads back, so a shorter form drops words and never those.
+
+    With a checked prefix (88 characters at most) and label (40) the full form is at most 222 characters; the
     shorter forms only serve callers whose prefix is longer, and a prefix that leaves no room is refused.
     """
-    details = f"docker login password; rotation {rotation}" if rotation else "docker login password"
+    marker = _owner_marker(prefix, purpose)
+    details = f"{_WHAT[purpose]}; rotation {rotation}" if rotation else _WHAT[purpose]
     candidates = [
-        f"{_owner_marker(prefix)}{details}), managed by Pulumi",
-        f"{_owner_marker(prefix)}{details})",
-        f"{_owner_marker(prefix)}rotation {rotation})" if rotation else f"{_owner_marker(prefix)}Pulumi)",
+        f"{marker}{details}), managed by Pulumi",
+        f"{marker}{details})",
+        f"{marker}rotation {rotation})" if rotation else f"{marker}Pulumi)",
     ]
     for description in candidates:
         if len(description) <= MAX_DESCRIPTION:
@@ -51,8 +58,8 @@ def token_description(prefix: str, rotation: str | None) -> str:
     )
 
 
-def _owner_marker(prefix: str) -> str:
-    return f"OCIR push token for project {prefix} ("
+def _owner_marker(prefix: str, purpose: str = PUSH) -> str:
+    return f"OCIR {purpose} token for project {prefix} ("
 
 
 @dataclass(frozen=True)
@@ -63,8 +70,8 @@ class ExistingToken:
     description: str
     state: str = "ACTIVE"
 
-    def owned_by(self, prefix: str) -> bool:
-        return self.description.startswith(_owner_marker(prefix))
+    def owned_by(self, prefix: str, purpose: str = PUSH) -> bool:
+        return self.description.startswith(_owner_marker(prefix, purpose))
 
     @property
     def rotation(self) -> str | None:
@@ -83,16 +90,19 @@ class TokenSlotError(ValueError):
         super().__init__(message)
 
 
-def check_token_slots(existing: Iterable[ExistingToken], user_ocid: str, prefix: str, rotation: str | None) -> None:
+def check_token_slots(
+    existing: Iterable[ExistingToken], user_ocid: str, prefix: str, rotation: str | None, purpose: str = PUSH
+) -> None:
     """Raise TokenSlotError when the update would need more than two tokens at once.
 
     A rotation creates the new token before it deletes the old one, so for that moment the user
-    holds this stack's old token, its new one, and every token the stack did not create.
+    holds this stack's old token, its new one, and every token the stack did not create. ``purpose``
+    says which of the stack's tokens this user holds (the push token or the pull token).
     """
     # DELETING/DELETED tokens no longer count against the limit.
     live = [token for token in existing if token.state not in _GONE]
-    foreign = [token for token in live if not token.owned_by(prefix)]
-    own = [token for token in live if token.owned_by(prefix)]
+    foreign = [token for token in live if not token.owned_by(prefix, purpose)]
+    own = [token for token in live if token.owned_by(prefix, purpose)]
     needs_new = not any(token.rotation == (rotation or None) for token in own)
     peak = len(foreign) + len(own) + (1 if needs_new else 0)
     if peak <= TOKEN_LIMIT:
@@ -103,7 +113,7 @@ def check_token_slots(existing: Iterable[ExistingToken], user_ocid: str, prefix:
             "user",
             f"user {user_ocid} already has {len(foreign)} auth tokens that this stack did not create "
             f"and OCI allows {TOKEN_LIMIT}: {others}. Delete one that is no longer used "
-            "(oci iam auth-token delete --user-id <user> --auth-token-id <id>) or use another push user",
+            f"(oci iam auth-token delete --user-id <user> --auth-token-id <id>) or use another {purpose} user",
         )
     raise TokenSlotError(
         "rotation",

@@ -90,7 +90,9 @@ POLICIES: list[ResourceValidationPolicy] = [
     _policy(
         "ocir-iam-statements-scoped",
         "IAM statements grant the stack's group rights on repos named <prefix>-* only (and, when asked, "
-        "the inspect-only list statement); nothing on other resource types or all-resources. A service "
+        "the inspect-only list statement); nothing on other resource types or all-resources. A dynamic-group or "
+        "read statement may only let one of the stack's pullers (the pullers key) read repos <prefix>-* where the "
+        "stack's repositories are. A service "
         "statement may only let vulnerability-scanning-service read repos and compartments where the stack's "
         "repositories are, and only when the stack's vulnerabilityScanning is on.",
         [POLICY],

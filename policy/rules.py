@@ -6,10 +6,18 @@ No Pulumi here, so the tests and the pack (pack.py) share one implementation.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from components import naming
-from components.statements import LIST_OPERATIONS, SCANNING_RESOURCE_TYPES, SCANNING_SERVICE, scanning_location
+from components.statements import (
+    LIST_OPERATIONS,
+    SCANNING_RESOURCE_TYPES,
+    SCANNING_SERVICE,
+    Principal,
+    repositories_location,
+    scanning_location,
+)
 from policy.statement import Clause, Statement, StatementError, parse_statement
 from stackconfig import Settings
 
@@ -55,6 +63,64 @@ def _is_list_clause(clause: Clause) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class ReadGrant:
+    """A principal the stack lets read repositories: ``read repos in <location>`` on ``<prefix>-…`` only."""
+
+    principal: Principal
+    location: str
+    """``tenancy`` or ``compartment id <ocid>``, as the statement must say it."""
+    prefix: str
+    """The repositories' name prefix; the statement's condition must stay within ``<prefix>-``."""
+    key: str
+    """The config key that asks for it, named when the statement does not match."""
+    location_key: str = ""
+    """The config key that says where the repositories are."""
+
+
+def read_grants(settings: Settings) -> list[ReadGrant]:
+    """Every read statement the stack may hold: one per puller (the pullers key), where its repositories are."""
+    location = repositories_location(settings.tenancy_ocid, settings.compartment_ocid)
+    return [
+        ReadGrant(
+            puller, location, settings.prefix, f"{settings.key('pullers')}[{index}]", settings.key("compartmentOcid")
+        )
+        for index, puller in enumerate(settings.pullers)
+    ]
+
+
+def read_grant_problems(
+    text: str, statement: Statement, grants: Sequence[ReadGrant], pullers_key: str = "pullers"
+) -> list[str]:
+    """A dynamic-group or read statement: allowed only as one of ``grants``, exactly (read only, repos only,
+    where the grant says, on the grant's repositories only)."""
+    grant = next((g for g in grants if g.principal.same_as(statement.subject, statement.group, statement.domain)), None)
+    principal = Principal(statement.subject, statement.group, statement.domain)
+    if grant is None:
+        listed = ", ".join(str(g.principal) for g in grants) or "none"
+        return [
+            f"{text!r} grants to {principal}, which the stack does not list as a puller ({pullers_key}: {listed}); "
+            "a dynamic group or a read statement is allowed only for a puller"
+        ]
+    problems = []
+    if statement.verb != "read":
+        problems.append(f"{text!r} lets puller {principal} {statement.verb}; a puller may only read ({grant.key})")
+    if statement.resource_type != "repos":
+        problems.append(f"{text!r} grants puller {principal} {statement.resource_type!r}; a puller may only read repos")
+    if str(statement.location).lower() != grant.location.lower():
+        problems.append(
+            f"{text!r} applies in {statement.location}; puller {principal} may read only where the stack's "
+            f"repositories are: 'in {grant.location}' ({grant.location_key})"
+        )
+    clauses = statement.clauses
+    if not clauses or statement.combinator == "any" or not all(_is_prefix_clause(c, grant.prefix) for c in clauses):
+        problems.append(
+            f"{text!r} is not limited to the stack's repositories: a puller's statement must say "
+            f"'where target.repo.name = /{grant.prefix}-*/'"
+        )
+    return problems
+
+
 def statement_problems(text: Any, settings: Settings) -> list[str]:
     """Why one statement is not allowed for this stack (empty when it is)."""
     if not isinstance(text, str):
@@ -65,6 +131,10 @@ def statement_problems(text: Any, settings: Settings) -> list[str]:
         return [f"cannot parse {text!r}: {error}; the pack refuses statements it cannot read"]
     if statement.subject == "service":
         return service_statement_problems(text, statement, settings)
+    grants = read_grants(settings)
+    to_puller = any(grant.principal.same_as(statement.subject, statement.group, statement.domain) for grant in grants)
+    if statement.subject == "dynamic-group" or statement.verb == "read" or to_puller:
+        return read_grant_problems(text, statement, grants, settings.key("pullers"))
     problems = []
     expected = (settings.identity_domain or "", settings.group_name)
     if ((statement.domain or "").lower(), statement.group.lower()) != (expected[0].lower(), expected[1].lower()):

@@ -55,7 +55,7 @@ class Statement:
     combinator: str | None  # None (one clause), "all" or "any"
     clauses: tuple[Clause, ...]
     subject: str = "group"
-    """``group`` or ``service``."""
+    """``group``, ``dynamic-group`` or ``service``."""
     location: Location = Location("tenancy")
 
 
@@ -124,27 +124,29 @@ def _clause(reader: _Reader) -> Clause:
 
 def parse_statement(text: str) -> Statement:
     """Parse ``allow group <G> to <verb> <type> in <location> [where <condition>]``, or the same with
-    ``service <name>`` as the subject.
+    ``dynamic-group <D>`` or ``service <name>`` as the subject.
 
-    Keywords are case-insensitive and spacing is free; group names may be bare or quoted, with an
-    identity domain as ``'<domain>'/'<group>'``. Any other subject (``any-user``, ``dynamic-group``,
-    ``group id``, several groups or services), verb, or shape is refused with StatementError.
+    Keywords are case-insensitive and spacing is free; group and dynamic-group names may be bare or quoted,
+    with an identity domain as ``'<domain>'/'<name>'``. Any other subject (``any-user``, ``any-group``,
+    ``group id``, ``dynamic-group id``, several groups or services), verb, or shape is refused with
+    StatementError.
     """
     reader = _Reader(text)
     reader.word("allow")
-    if reader.word("group", "service") == "service":
+    subject = reader.word("group", "dynamic-group", "service")
+    if subject == "service":
         return _service_statement(reader)
     first = reader.take()
     if first[0] == "word" and first[1].lower() == "id":
-        raise StatementError("a group given by OCID ('group id ...') is not one the pack can check")
+        raise StatementError(f"a {subject} given by OCID ('{subject} id ...') is not one the pack can check")
     domain: str | None = None
     group = _name(first)
     if reader.peek() == ("punct", "/"):
         reader.take()
         domain, group = group, _name(reader.take())
     if reader.peek() == ("punct", ","):
-        raise StatementError("a statement for several groups is not allowed")
-    return _grant(reader, domain, group, "group")
+        raise StatementError(f"a statement for several {subject}s is not allowed")
+    return _grant(reader, domain, group, subject)
 
 
 def _service_statement(reader: _Reader) -> Statement:

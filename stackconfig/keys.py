@@ -29,7 +29,13 @@ KEYS: tuple[Key, ...] = (
     Key("allowListRepositories", "Also let the group list every repository name in the tenancy."),
     Key("tenancyOcid", "Tenancy OCID; the policy lives in its root compartment.", required=True),
     Key("compartmentOcid", "Compartment for the repositories; empty for the tenancy."),
-    Key("region", "Registry region key or identifier; the registry is <region>.ocir.io.", required=True),
+    Key(
+        "region",
+        "Region key or identifier of any OCI realm; the registry is <region>.ocir.io in the commercial realm and "
+        "ocir.<region identifier>.oci.<realm domain> elsewhere.",
+        required=True,
+    ),
+    Key("registryHost", "Registry host among those serving the region; empty for the region's default."),
     Key("tenancyNamespace", "Tenancy Object Storage namespace; empty to look it up."),
     Key("userOcid", "Push user; the stack creates one auth token for it.", required=True),
     Key("userName", "Push user's login name; empty to look it up."),
@@ -39,9 +45,22 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("images", "Images to build and push: name, tag, context, dockerfile, ..."),
     Key(
+        "pullers",
+        "Groups and dynamic groups that may only pull the project's images: {group: <name>} or "
+        "{dynamicGroup: <name>}, names optionally <identity domain>/<name>.",
+    ),
+    Key(
         "tokenRotation",
         "Rotation label of the auth token; change it to rotate (new token first, then the old one deleted).",
     ),
+    Key(
+        "pullUserOcid",
+        "Pull-only user (not the push user, a member of a group in pullers); the stack creates an auth token "
+        "for it and exports pullSecret. Empty for none.",
+    ),
+    Key("pullUserName", "Pull user's login name; empty to look it up."),
+    Key("pullUserDomain", "Pull user's login domain segment, like userDomain; empty for none."),
+    Key("pullTokenRotation", "Rotation label of the pull user's auth token, like tokenRotation."),
     Key(
         "production",
         "Production stack: protect the policy and repositories, retain repositories on delete, "
@@ -59,6 +78,7 @@ KEYS: tuple[Key, ...] = (
     ),
 )
 KEYS_BY_NAME = {key.name: key for key in KEYS}
+PULLER_FIELDS = ("group", "dynamicGroup")
 IMAGE_FIELDS = (
     "name",
     "tag",
@@ -86,16 +106,19 @@ def _camel(snake: str) -> str:
 
 # OcirProjectArgs fields whose config key is not simply their camelCase name.
 _ARG_KEYS = {"token_rotation": "tokenRotation", "protect": "production"}
-_IMAGE_PATH = re.compile(r"^images\[(?P<index>\d+)\]\.(?P<field>[a-z_]+)(?P<rest>.*)$")
+_LIST_PATH = re.compile(r"^(?P<list>images|pullers)\[(?P<index>\d+)\](?:\.(?P<field>[a-z_]+))?(?P<rest>.*)$")
 
 
-def key_of(namespace: str, path: str, image_indexes: list[int]) -> str:
+def key_of(namespace: str, path: str, image_indexes: list[int], puller_indexes: list[int] | None = None) -> str:
     """The config key for an OcirProjectArgs path: `images[1].build_args.X` -> `<namespace>:images[3].buildArgs.X`
-    when the second image the args hold is the fourth entry of the images key."""
-    match = _IMAGE_PATH.match(path)
+    when the second image the args hold is the fourth entry of the images key (and so for `pullers[i]`)."""
+    match = _LIST_PATH.match(path)
     if match:
-        index = image_indexes[int(match["index"])]
-        return f"{full(namespace, 'images')}[{index}].{_camel(match['field'])}{match['rest']}"
+        indexes = image_indexes if match["list"] == "images" else (puller_indexes or [])
+        position = int(match["index"])
+        index = indexes[position] if position < len(indexes) else position
+        field = f".{_camel(match['field'])}" if match["field"] else ""
+        return f"{full(namespace, match['list'])}[{index}]{field}{match['rest']}"
     return full(namespace, _ARG_KEYS.get(path, _camel(path)))
 
 

@@ -9,6 +9,8 @@ import pulumi
 from components import naming
 from components.repository import check_adoption, existing_repository
 from components.tokens import (
+    PULL,
+    PUSH,
     TokenSlotError,
     check_engine_rotates,
     check_token_slots,
@@ -18,20 +20,55 @@ from components.tokens import (
 from .settings import Settings
 
 
-def check_tokens(settings: Settings) -> None:
-    """The rotation label works with this engine and there is a token slot for a rotation."""
+def _check_user_tokens(
+    settings: Settings, user_ocid: str, rotation: str | None, purpose: str, keys: tuple[str, str]
+) -> None:
+    """One user's token: the rotation label works with this engine and there is a token slot for a rotation.
+    ``keys``: the config keys of the user and of its rotation label."""
+    user_key, rotation_key = keys
     try:
         # An engine that ignores replacement triggers would change the label and never rotate the token.
-        check_engine_rotates(settings.token_rotation)
+        check_engine_rotates(rotation)
     except ValueError as error:
-        raise pulumi.RunError(f"{settings.key('tokenRotation')}: {error}") from error
+        raise pulumi.RunError(f"{rotation_key}: {error}") from error
     try:
         # OCI allows two auth tokens per user: fail the preview now, not half-way through `up`.
-        tokens = existing_tokens(settings.user_ocid)
-        check_token_slots(tokens, settings.user_ocid, settings.prefix, settings.token_rotation)
+        tokens = existing_tokens(user_ocid)
+        check_token_slots(tokens, user_ocid, settings.prefix, rotation, purpose)
     except TokenSlotError as error:
-        key = settings.key("userOcid" if error.argument == "user" else "tokenRotation")
+        key = user_key if error.argument == "user" else rotation_key
         raise pulumi.RunError(f"{key}: {error}") from error
+
+
+def check_tokens(settings: Settings) -> None:
+    """The push token's and, with a pull user, the pull token's labels and slots (each user has its own two)."""
+    _check_user_tokens(
+        settings,
+        settings.user_ocid,
+        settings.token_rotation,
+        PUSH,
+        (settings.key("userOcid"), settings.key("tokenRotation")),
+    )
+    if settings.pull_user_ocid:
+        _check_user_tokens(
+            settings,
+            settings.pull_user_ocid,
+            settings.pull_token_rotation,
+            PULL,
+            (settings.key("pullUserOcid"), settings.key("pullTokenRotation")),
+        )
+
+
+def warn_unchecked_membership(settings: Settings) -> None:
+    """The pull user pulls only as a member of a group in the pullers, which no lookup here can tell: say so."""
+    if not settings.pull_user_ocid:
+        return
+    groups = ", ".join(str(puller) for puller in settings.pullers if puller.kind == "group")
+    pulumi.log.warn(
+        f"{settings.key('pullUserOcid')}: the stack cannot check that user {settings.pull_user_ocid} is a member of "
+        f"one of the groups in {settings.key('pullers')} ({groups}); unless it is, the registry refuses pulls with "
+        "pullSecret"
+    )
 
 
 def check_adopted_repositories(settings: Settings) -> None:
@@ -62,3 +99,4 @@ def check_adopted_repositories(settings: Settings) -> None:
 def preflight(settings: Settings) -> None:
     check_tokens(settings)
     check_adopted_repositories(settings)
+    warn_unchecked_membership(settings)

@@ -19,13 +19,16 @@ from typing import Any
 
 from components import naming
 from components._args import ArgumentError, config_keys
+from components.access_policy_args import PullerArgs, principal_of
 from components.limits import MAX_TAG_VALUE, shorten
 from components.project_args import OcirProjectArgs, check_project_args
 from components.regions import RegionError, resolve_region
+from components.statements import Principal
 
 from .errors import ConfigError, Problems
 from .images import ImageSpec, boolean, parse_images
 from .keys import KEYS, KEYS_BY_NAME, did_you_mean, full, key_of
+from .pullers import parse_pullers
 
 # Pulumi's stack name rules: organization names are letters, digits, '-' and '_'; project and stack
 # names add '.'. The name must be fully qualified so that it means the same stack on every backend.
@@ -56,6 +59,21 @@ class Settings:
     """Fully qualified stack whose images are promoted (copied by digest) instead of built; None builds."""
     vulnerability_scanning: bool = False
     """vulnerabilityScanning as the stack means it: unset is true in production, false otherwise."""
+    registry_host: str | None = None
+    """registryHost, lower-cased; None for the region's default host."""
+    pull_user_ocid: str | None = None
+    """pullUserOcid: the pull-only user that gets its own auth token and the pullSecret export; None for none."""
+    pull_user_name: str | None = None
+    pull_user_domain: str | None = None
+    pull_token_rotation: str | None = None
+    puller_args: tuple[PullerArgs, ...] = ()
+    """pullers as OcirProject takes them (``pullers`` has them as statement subjects)."""
+    puller_indexes: tuple[int, ...] = ()
+    """Each puller's position in the pullers key (errors name it)."""
+
+    @property
+    def pullers(self) -> tuple[Principal, ...]:
+        return tuple(principal_of(puller) for puller in self.puller_args)
 
     def key(self, name: str) -> str:
         """The full config key of ``name`` (``prefix`` -> ``<namespace>:prefix``), as messages name it."""
@@ -63,11 +81,11 @@ class Settings:
 
     def key_of(self, path: str) -> str:
         """The config key for an OcirProjectArgs path (``images[1].tag`` -> the key of that entry's tag)."""
-        return key_of(self.namespace, path, [image.index for image in self.images])
+        return key_of(self.namespace, path, [image.index for image in self.images], list(self.puller_indexes))
 
     @property
     def registry_server(self) -> str:
-        return naming.registry_server(self.region)
+        return self.registry_host or naming.registry_server(self.region)
 
     def project_args(self, freeform_tags: Mapping[str, str] | None = None) -> OcirProjectArgs:
         """OcirProject's arguments for this stack (promotion sources are added by the program)."""
@@ -83,12 +101,19 @@ class Settings:
             "protect": self.production,
             "vulnerability_scanning": self.vulnerability_scanning,
         }
+        if self.puller_args:
+            args["pullers"] = [PullerArgs(**puller) for puller in self.puller_args]
         optional = {
             "identity_domain": self.identity_domain,
             "tenancy_namespace": self.tenancy_namespace,
             "user_name": self.user_name,
             "user_domain": self.user_domain,
             "token_rotation": self.token_rotation,
+            "registry_host": self.registry_host,
+            "pull_user_ocid": self.pull_user_ocid,
+            "pull_user_name": self.pull_user_name,
+            "pull_user_domain": self.pull_user_domain,
+            "pull_token_rotation": self.pull_token_rotation,
         }
         args.update({name: value for name, value in optional.items() if value})  # type: ignore[typeddict-item]
         if freeform_tags:
@@ -202,6 +227,7 @@ def parse_settings(raw: Mapping[str, Any], namespace: str, *, project_dir: Path 
         except ValueError as error:
             problems.add(key("promoteFrom"), str(error))
     images = parse_images(raw.get(key("images")), namespace, project_dir, problems, production)
+    pullers, puller_indexes = parse_pullers(raw.get(key("pullers")), namespace, problems)
     region = values["region"]
     if region is not None and (mismatch := _provider_region_problem(region, raw.get("oci:region"))):
         problems.add(key("region"), mismatch)
@@ -231,6 +257,13 @@ def parse_settings(raw: Mapping[str, Any], namespace: str, *, project_dir: Path 
         token_rotation=values["tokenRotation"],
         promote_from=promote_from,
         vulnerability_scanning=scanning,
+        registry_host=values["registryHost"].lower() if values["registryHost"] else None,
+        puller_args=tuple(pullers),
+        puller_indexes=tuple(puller_indexes),
+        pull_user_ocid=values["pullUserOcid"],
+        pull_user_name=values["pullUserName"],
+        pull_user_domain=values["pullUserDomain"],
+        pull_token_rotation=values["pullTokenRotation"],
     )
     try:
         with config_keys(settings.key_of):
@@ -256,7 +289,7 @@ def _key_order(namespace: str) -> Callable[[tuple[str, str]], int]:
     return position
 
 
-_NOT_STRINGS = frozenset({"allowListRepositories", "production", "images", "vulnerabilityScanning"})
+_NOT_STRINGS = frozenset({"allowListRepositories", "production", "images", "pullers", "vulnerabilityScanning"})
 
 
 def read_pulumi_config(namespace: str) -> dict[str, Any]:

@@ -13,6 +13,10 @@ from tests.conftest import COMPARTMENT, NS, TENANCY, USER, valid_config
 from tools.harness import run_program
 from tools.stackfiles import PROJECT_DIR, encode_config
 
+PULL_USER = "ocid1.user.oc1..aaaaaaaatestpulluser000000000000000000000000000000000000000"
+GROUP = "ocid1.group.oc1..aaaaaaaaexample0000"
+READERS = [{"group": "image-readers"}]
+
 
 def parse(config: dict[str, Any], project_dir: Path | None = PROJECT_DIR) -> Any:
     return parse_settings(encode_config(config), NS, project_dir=project_dir)
@@ -150,7 +154,36 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
     ("compartment of wrong kind", {"compartmentOcid": USER}, f"{NS}:compartmentOcid", "ocid1.user OCID"),
     ("region missing", {"region": None}, f"{NS}:region", "is required"),
     ("region unknown", {"region": "frankfurt"}, f"{NS}:region", "region key"),
-    ("region other realm", {"region": "us-langley-1"}, f"{NS}:region", "only serves the commercial realm"),
+    ("region in another realm", {"region": "us-langley-1"}, f"{NS}:region", "but the tenancy is in realm oc1"),
+    ("region key of another realm", {"region": "LFI"}, f"{NS}:region", "us-langley-1 is in realm oc2"),
+    ("registry host of another region", {"registryHost": "iad.ocir.io"}, f"{NS}:registryHost", "of eu-frankfurt-1"),
+    (
+        "registry host of another realm",
+        {"registryHost": "ocir.eu-frankfurt-1.oci.oraclegovcloud.com"},
+        f"{NS}:registryHost",
+        "fra.ocir.io, eu-frankfurt-1.ocir.io, ocir.eu-frankfurt-1.oci.oraclecloud.com",
+    ),
+    (
+        "registry host of no realm",
+        {"region": "xx-newcity-7", "registryHost": "ocir.xx-newcity-7.oci.example.com"},
+        f"{NS}:registryHost",
+        "a realm this program does not list",
+    ),
+    (
+        "registry host of a new region in another realm",
+        {"region": "xx-newcity-7", "registryHost": "ocir.xx-newcity-7.oci.oraclegovcloud.com"},
+        f"{NS}:registryHost",
+        "is not a host of realm oc1",
+    ),
+    ("registry host a URL", {"registryHost": "https://fra.ocir.io"}, f"{NS}:registryHost", "without https://"),
+    ("registry host with a path", {"registryHost": "fra.ocir.io/ns"}, f"{NS}:registryHost", "of eu-frankfurt-1"),
+    ("registry host a list", {"registryHost": ["fra.ocir.io"]}, f"{NS}:registryHost", "of eu-frankfurt-1"),
+    (
+        "registry host injection",
+        {"registryHost": "fra.ocir.io\nallow group x to manage all-resources in tenancy"},
+        f"{NS}:registryHost",
+        "of eu-frankfurt-1",
+    ),
     ("region differs from provider", {"oci:region": "us-ashburn-1"}, f"{NS}:region", "set both to the same region"),
     ("namespace upper-case", {"tenancyNamespace": "MyTenancy"}, f"{NS}:tenancyNamespace", "Object Storage namespace"),
     ("user missing", {"userOcid": None}, f"{NS}:userOcid", "is required"),
@@ -161,7 +194,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
     ("namespace with slash", {"tenancyNamespace": "ns/other"}, f"{NS}:tenancyNamespace", "Object Storage namespace"),
     ("user name with space", {"userName": "jane doe"}, f"{NS}:userName", "no '/' or ':'"),
     ("user is a group", {"userOcid": "ocid1.group.oc1..aaaaaaaaexample0000"}, f"{NS}:userOcid", "ocid1.group OCID"),
-    ("user name with slash", {"userName": "idcs/jane"}, f"{NS}:userName", f"segment in {NS}:userDomain"),
+    ("user name with slash", {"userName": "idcs/jane"}, f"{NS}:userName", f"{NS}:userDomain"),
     ("user name with colon", {"userName": "jane:x"}, f"{NS}:userName", "no '/' or ':'"),
     ("user domain with slash", {"userDomain": "a/b"}, f"{NS}:userDomain", "domain segment"),
     ("unknown key", {"prefx": "p-x"}, f"{NS}:prefx", f"did you mean {NS}:prefix"),
@@ -264,7 +297,92 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         f"{NS}:images",
         "OCI allows 500 repositories per region",
     ),
+    ("pullers not a list", {"pullers": "deployers"}, f"{NS}:pullers", "must be a list of {group: <name>}"),
+    ("pullers an object", {"pullers": {"group": "deployers"}}, f"{NS}:pullers", "must be a list"),
+    ("puller a string", {"pullers": ["deployers"]}, f"{NS}:pullers[0]", "must be an object"),
+    (
+        "puller of both kinds",
+        {"pullers": [{"group": "deployers", "dynamicGroup": "oke-nodes"}]},
+        f"{NS}:pullers[0]",
+        "names both group and dynamicGroup",
+    ),
+    ("puller of no kind", {"pullers": [{}]}, f"{NS}:pullers[0]", "names neither group nor dynamicGroup"),
+    ("puller field typo", {"pullers": [{"dynamic_group": "n"}]}, f"{NS}:pullers[0].dynamic_group", "did you mean"),
+    ("puller name a number", {"pullers": [{"group": 7}]}, f"{NS}:pullers[0].group", "must be a name string, got int"),
+    ("puller name a list", {"pullers": [{"dynamicGroup": ["n"]}]}, f"{NS}:pullers[0].dynamicGroup", "name string"),
+    ("puller injection", {"pullers": [{"group": "devs, any-user"}]}, f"{NS}:pullers[0].group", "IAM group name"),
+    (
+        "puller newline injection",
+        {"pullers": [{"dynamicGroup": "nodes\nallow any-user to manage all-resources in tenancy"}]},
+        f"{NS}:pullers[0].dynamicGroup",
+        "dynamic group name",
+    ),
+    (
+        "puller phrase",
+        {"pullers": [{"dynamicGroup": "nodes to manage all-resources"}]},
+        f"{NS}:pullers[0].dynamicGroup",
+        "policy words",
+    ),
+    ("puller quote", {"pullers": [{"group": "devs'"}]}, f"{NS}:pullers[0].group", "IAM group name"),
+    ("puller domain quote", {"pullers": [{"group": "acme'/devs"}]}, f"{NS}:pullers[0].group", "identity domain name"),
+    ("puller two slashes", {"pullers": [{"group": "a/b/c"}]}, f"{NS}:pullers[0].group", "one '/' at most"),
+    ("puller the own group", {"pullers": [{"group": "Test-Devs"}]}, f"{NS}:pullers[0].group", "project's own group"),
+    (
+        "puller listed twice",
+        {"pullers": [{"dynamicGroup": "acme/nodes"}, {"dynamicGroup": "ACME/Nodes"}]},
+        f"{NS}:pullers[1]",
+        "listed twice",
+    ),
+    (
+        "too many pullers",
+        {"pullers": [{"group": f"readers-{i}"} for i in range(49)]},
+        f"{NS}:pullers",
+        "at most 48 pullers",
+    ),
     ("rotation label with a space", {"tokenRotation": "next month"}, f"{NS}:tokenRotation", "label of 1-40"),
+    (
+        "pull user is the push user",
+        {"pullUserOcid": USER, "pullers": READERS},
+        f"{NS}:pullUserOcid",
+        "is the push user",
+    ),
+    ("pull user is a group", {"pullUserOcid": GROUP, "pullers": READERS}, f"{NS}:pullUserOcid", "ocid1.group OCID"),
+    ("pull user malformed", {"pullUserOcid": "reader", "pullers": READERS}, f"{NS}:pullUserOcid", "ocid1.user"),
+    ("pull user a list", {"pullUserOcid": [PULL_USER], "pullers": READERS}, f"{NS}:pullUserOcid", "ocid1.user"),
+    ("pull user without pullers", {"pullUserOcid": PULL_USER}, f"{NS}:pullUserOcid", "needs a group among the pullers"),
+    (
+        "pull user with only a dynamic group",
+        {"pullUserOcid": PULL_USER, "pullers": [{"dynamicGroup": "oke-nodes"}]},
+        f"{NS}:pullUserOcid",
+        "the stack cannot check which groups the user is in",
+    ),
+    (
+        "pull user name with slash",
+        {"pullUserOcid": PULL_USER, "pullers": READERS, "pullUserName": "idcs/reader"},
+        f"{NS}:pullUserName",
+        "no '/' or ':'",
+    ),
+    (
+        "pull user name with colon",
+        {"pullUserOcid": PULL_USER, "pullers": READERS, "pullUserName": "reader:x"},
+        f"{NS}:pullUserName",
+        "no '/' or ':'",
+    ),
+    (
+        "pull user domain injection",
+        {"pullUserOcid": PULL_USER, "pullers": READERS, "pullUserDomain": "a/b"},
+        f"{NS}:pullUserDomain",
+        "domain segment",
+    ),
+    (
+        "pull rotation with a space",
+        {"pullUserOcid": PULL_USER, "pullers": READERS, "pullTokenRotation": "next month"},
+        f"{NS}:pullTokenRotation",
+        "label of 1-40",
+    ),
+    ("pull name without a pull user", {"pullUserName": "reader"}, f"{NS}:pullUserName", "no pull user (pullUserOcid)"),
+    ("pull rotation without a pull user", {"pullTokenRotation": "2"}, f"{NS}:pullTokenRotation", "no pull user"),
+    ("pull domain without a pull user", {"pullUserDomain": "acme"}, f"{NS}:pullUserDomain", "no pull user"),
     ("production not boolean", {"production": "yes"}, f"{NS}:production", "true or false"),
     (
         "mutable repository in production",
@@ -312,6 +430,21 @@ def test_bad_config_declares_nothing(overrides: dict[str, Any], key: str) -> Non
     assert str(run.error).startswith(f"{key}: "), run.error
     assert run.resources == []
     assert run.invokes == []
+
+
+def test_puller_problems_name_the_entry_of_ocir_pullers_they_are_in() -> None:
+    # A malformed entry is left out of what the components check: later entries keep their own index.
+    with pytest.raises(ConfigError) as caught:
+        parse(valid_config(pullers=[{"grup": "a"}, {"group": "ok"}, {"group": "bad'"}]))
+    assert caught.value.keys == [f"{NS}:pullers[0].grup", f"{NS}:pullers[2].group"]
+
+
+def test_pullers_are_read_as_the_cli_sends_them() -> None:
+    raw = encode_config(valid_config(compartmentOcid=COMPARTMENT))
+    raw[f"{NS}:pullers"] = '[{"group": "deployers"}, {"dynamicGroup": "Default/oke nodes"}]'
+    settings = parse_settings(raw, NS)
+    assert [str(puller) for puller in settings.pullers] == ["group deployers", "dynamic-group Default/oke nodes"]
+    assert settings.project_args()["pullers"] == [{"group": "deployers"}, {"dynamic_group": "Default/oke nodes"}]
 
 
 def test_values_that_are_not_strings_are_refused() -> None:

@@ -58,6 +58,14 @@ def declared_types() -> set[str]:
         ("prod", PROD),
         ("dev", dev_multi),
         ("test", valid_config(vulnerabilityScanning=True)),
+        # Pullers and a pull user: a second auth token (a type already in the table).
+        (
+            "test",
+            valid_config(
+                pullers=[{"group": "readers"}],
+                pullUserOcid="ocid1.user.oc1..aaaaaaaatestpulluser000000000000000000000000000000000000000",
+            ),
+        ),
     ]
     found: set[str] = set()
     for stack, config in configs:

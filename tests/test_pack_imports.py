@@ -31,6 +31,7 @@ PACK_MODULES = (
     "stackconfig",
     "stackconfig.settings",
     "stackconfig.images",
+    "stackconfig.pullers",
     "stackconfig.keys",
     "stackconfig.errors",
     "components",

@@ -96,6 +96,7 @@ def test_the_auth_token_is_a_secret_output() -> None:
     secret = [path for path, prop in _properties(SCHEMA) if prop.get("secret")]
     assert sorted(secret) == [
         "ocir:index:OcirProject.properties.authToken",
+        "ocir:index:OcirProject.properties.pullSecret",
         "ocir:index:RegistryCredentials.properties.password",
     ]
 

@@ -102,3 +102,60 @@ def test_plan_command_runs_from_any_directory(printed_plans: dict[str, Future[Co
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert "ocir:index:OcirProject" in {resource["type"] for resource in document["resources"]}
+
+
+GOV_TENANCY = "ocid1.tenancy.oc2..aaaaaaaatesttenancy0000000000000000000000000000000000000"
+GOV_COMPARTMENT = "ocid1.compartment.oc2..aaaaaaaatestcompartment000000000000000000000000000000"
+GOV: dict[str, Any] = {
+    "oci:region": "us-langley-1",
+    f"{NS}:prefix": "p-gov",
+    f"{NS}:groupName": "gov-release",
+    f"{NS}:tenancyOcid": GOV_TENANCY,
+    f"{NS}:compartmentOcid": GOV_COMPARTMENT,
+    f"{NS}:region": "lfi",
+    f"{NS}:tenancyNamespace": "govns",
+    f"{NS}:userOcid": "ocid1.user.oc2..aaaaaaaatestpushuser00000000000000000000000000000000000000",
+    f"{NS}:userName": "gov-ci",
+    f"{NS}:pullers": [{"group": "gov-deployers"}, {"dynamicGroup": "Default/oke nodes"}],
+    f"{NS}:pullUserOcid": "ocid1.user.oc2..aaaaaaaatestpulluser000000000000000000000000000000000000000",
+    f"{NS}:pullUserName": "gov-reader",
+    f"{NS}:images": [{"name": "api", "tag": "1.0"}],
+}
+"""A stack outside the commercial realm (oc2) with two pullers and a pull user."""
+
+
+def test_a_plan_with_pullers_a_pull_user_and_another_realm_shows_the_statements_tokens_and_host(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_project(tmp_path, {"gov": GOV})
+    assert plan.main(["gov", "--json", "--project-dir", str(tmp_path)]) == 0
+    document = json.loads(capsys.readouterr().out)
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for resource in document["resources"]:
+        by_type.setdefault(resource["type"], []).append(resource)
+    (policy,) = by_type["oci:Identity/policy:Policy"]
+    where = f"in compartment id {GOV_COMPARTMENT} where target.repo.name = /p-gov-*/"
+    assert policy["inputs"]["statements"] == [
+        "allow group gov-release to manage repos in tenancy where target.repo.name = /p-gov-*/",
+        f"allow group gov-deployers to read repos {where}",
+        f"allow dynamic-group 'Default'/'oke nodes' to read repos {where}",
+    ]
+    tokens = {token["inputs"]["userId"]: token for token in by_type["oci:Identity/authToken:AuthToken"]}
+    assert set(tokens) == {GOV[f"{NS}:userOcid"], GOV[f"{NS}:pullUserOcid"]}
+    pull = tokens[GOV[f"{NS}:pullUserOcid"]]
+    assert pull["name"] == "p-gov-pull-credentials-token"
+    assert pull["options"]["additionalSecretOutputs"] == ["token"]
+    assert pull["inputs"]["description"].startswith("OCIR pull token for project p-gov (")
+    host = "ocir.us-langley-1.oci.oraclegovcloud.com"
+    (image,) = by_type["docker:index/image:Image"]
+    assert image["inputs"]["imageName"] == f"{host}/govns/p-gov-api:1.0"
+    assert image["inputs"]["registry"]["server"] == host
+    assert document["outputs"]["registryServer"] == host
+    assert document["outputs"]["pullSecret"] == "[secret]"
+    # The text plan prints the same statements and host.
+    assert plan.main(["gov", "--project-dir", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    for statement in policy["inputs"]["statements"]:
+        assert f"- {statement}\n" in text
+    assert f"imageName: {host}/govns/p-gov-api:1.0" in text
+    assert "pullSecret: [secret]" in text

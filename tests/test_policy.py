@@ -88,7 +88,8 @@ def test_parser_is_not_fooled_by_case_spacing_or_quoting() -> None:
     "text",
     [
         "allow any-user to manage repos in tenancy",
-        "allow dynamic-group ci to manage repos in tenancy where target.repo.name = /p-test-*/",
+        "allow dynamic-group id ocid1.dynamicgroup.oc1..aaaa to read repos in tenancy where target.repo.name = /p-*/",
+        "allow dynamic-group a, dynamic-group b to read repos in tenancy where target.repo.name = /p-test-*/",
         "allow group id ocid1.group.oc1..aaaa to manage repos in tenancy where target.repo.name = /p-test-*/",
         "allow group a, group b to manage repos in tenancy where target.repo.name = /p-test-*/",
         "allow group test-devs to {REPOSITORY_READ} in tenancy",
@@ -130,7 +131,9 @@ def test_statements_the_program_renders_pass() -> None:
         (MANAGE.replace("test-devs", "other-devs"), f"other than the stack's {NS}:groupName"),
         (MANAGE.replace("where ", "where any {request.operation='ListDockerRepositories', ") + "}", "not limited"),
         (LIST.replace(" inspect ", " manage "), "not limited"),
-        (LIST.replace(" inspect ", " read "), "not limited"),
+        (LIST.replace(" inspect ", " read "), "does not list as a puller"),
+        (MANAGE.replace(" manage ", " read "), "does not list as a puller"),  # a read for the group is not asked for
+        (MANAGE.replace("group test-devs", "dynamic-group ci"), "not list as a puller"),
         ("allow group test-devs to inspect repos in tenancy", "not limited"),
         (LIST.replace("ListDockerRepositories", "DeleteContainerRepository"), "not limited"),
     ],
@@ -145,6 +148,63 @@ def test_list_statement_only_when_the_stack_asks_for_it() -> None:
     assert statements_violations([MANAGE, LIST], allowListRepositories=True) == []
     (violation,) = statements_violations([MANAGE, LIST], allowListRepositories=False)
     assert f"{NS}:allowListRepositories" in violation.message
+
+
+# --- pullers: exactly the stack's, read only, where the repositories are ------------------------------
+
+PULLERS = [{"group": "deployers"}, {"dynamicGroup": "Default/oke nodes"}]
+PULL_GROUP = (
+    f"allow group deployers to read repos in compartment id {COMPARTMENT} where target.repo.name = /{PREFIX}-*/"
+)
+PULL_NODES = (
+    f"allow dynamic-group 'Default'/'oke nodes' to read repos in compartment id {COMPARTMENT} "
+    f"where target.repo.name = /{PREFIX}-*/"
+)
+
+
+def pullers_violations(statements: list[str], **overrides: Any) -> list[Violation]:
+    return statements_violations([MANAGE, *statements], pullers=PULLERS, compartmentOcid=COMPARTMENT, **overrides)
+
+
+def test_the_stacks_pullers_may_read_its_repositories_where_they_are() -> None:
+    rendered = policy_statements(PREFIX, "test-devs")  # the manage statement, as the program writes it
+    assert pullers_violations([PULL_GROUP, PULL_NODES]) == []
+    assert statements_violations([*rendered], pullers=PULLERS) == []
+    # In the root compartment the statement says `in tenancy`.
+    in_tenancy = PULL_GROUP.replace(f"compartment id {COMPARTMENT}", "tenancy")
+    assert statements_violations([MANAGE, in_tenancy], pullers=[{"group": "deployers"}]) == []
+    # Names compare as OCI resolves them: case-insensitively, bare or quoted.
+    assert pullers_violations([PULL_GROUP.replace("deployers", "'Deployers'")]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (PULL_GROUP.replace(" read ", " use "), "may only read"),
+        (PULL_GROUP.replace(" read ", " manage "), "may only read"),
+        (PULL_NODES.replace(" read ", " manage "), "may only read"),
+        (PULL_NODES.replace(" read ", " inspect "), "may only read"),
+        (PULL_GROUP.replace(" repos ", " all-resources "), "may only read repos"),
+        (PULL_GROUP.replace(f"compartment id {COMPARTMENT}", "tenancy"), "applies in tenancy"),
+        (PULL_NODES.replace(f"/{PREFIX}-*/", "/p-*/"), "not limited"),
+        (PULL_NODES.split(" where ")[0], "not limited"),
+        (PULL_GROUP.replace("where ", "where any {request.operation='x', ") + "}", "not limited"),
+        (PULL_GROUP.replace("deployers", "other-team"), "does not list as a puller"),
+        (PULL_NODES.replace("'Default'/'oke nodes'", "'oke nodes'"), "does not list as a puller"),  # another domain
+        (PULL_NODES.replace("dynamic-group", "group"), "does not list as a puller"),  # a group of that name
+        (PULL_GROUP.replace("group deployers", "dynamic-group deployers"), "does not list as a puller"),
+    ],
+)
+def test_anything_beyond_the_pullers_read_is_caught(text: str, reason: str) -> None:
+    found = pullers_violations([text])
+    assert found, text
+    assert all(reason in violation.message for violation in found), found
+
+
+def test_no_puller_statement_without_pullers() -> None:
+    found = statements_violations([MANAGE, PULL_GROUP], compartmentOcid=COMPARTMENT)
+    assert len(found) == 1
+    assert f"{NS}:pullers: none" in found[0].message
 
 
 def test_statements_that_are_not_a_list_of_strings_are_caught() -> None:

@@ -206,3 +206,14 @@ def test_a_stack_file_that_promotes_from_another_stack_file_plans_under_mocks(
     assert "docker:index/image:Image" not in printed
     assert "registryAuth: [secret]" in printed
     assert TOKEN not in printed
+
+
+def test_a_promotion_to_a_chosen_host_pushes_and_logs_in_there() -> None:
+    host = "ocir.eu-frankfurt-1.oci.oraclecloud.com"
+    prod = promoted_prod(registryHost=host)
+    pushed = one(prod, REGISTRY_IMAGE)
+    assert pushed.plain["name"] == f"{host}/mocktenancyns/p-shop-prd-storefront:1.0.0"
+    assert pushed.plain["authConfig"]["address"] == host
+    assert one(prod, TAG).plain["targetImage"].startswith(f"{host}/")
+    # The source is read where the source stack says it is (its registryServer), with its own login.
+    assert one(prod, REMOTE_IMAGE).plain["name"].startswith("fra.ocir.io/")

@@ -19,8 +19,11 @@ from tools.stackfiles import stack_names
 @pytest.mark.parametrize("stack", stack_names())
 def test_token_resource_keeps_the_token_out_of_the_state(stack: str) -> None:
     run = run_stack(stack, mocks=OcirMocks(token=TOKEN))
-    # pulumi-oci does not mark AuthToken.token secret: the program must ask for it.
-    assert run.one(AUTH_TOKEN).additional_secret_outputs == ["token"]
+    # pulumi-oci does not mark AuthToken.token secret: the program must ask for it (the push token's and, with a
+    # pull user, the pull token's).
+    assert run.of_type(AUTH_TOKEN)
+    for token in run.of_type(AUTH_TOKEN):
+        assert token.additional_secret_outputs == ["token"]
 
 
 @pytest.mark.parametrize("stack", stack_names())
@@ -31,6 +34,8 @@ def test_token_reaches_docker_only_as_a_secret_and_is_exported_only_as_one(stack
         assert image.secret_inputs == ["registry.password"]  # ... and only behind the secret marker
     assert run.outputs["authToken"].secret
     assert run.outputs["authToken"].value == TOKEN
+    if "pullSecret" in run.outputs:  # a stack with a pull user exports its docker config, as a secret only
+        assert run.outputs["pullSecret"].secret
 
 
 @pytest.mark.parametrize("stack", stack_names())
@@ -67,16 +72,17 @@ def test_plans_mask_the_token(stack: str, capsys: pytest.CaptureFixture[str], mo
         assert "[secret]" in printed
     document = json.loads(printed)
     assert document["outputs"]["authToken"] == "[secret]"
+    assert document["outputs"].get("pullSecret", "[secret]") == "[secret]"
 
 
 @pytest.mark.parametrize("stack", stack_names())
 def test_the_state_would_hold_the_token_only_encrypted(stack: str) -> None:
     run = run_stack(stack, mocks=OcirMocks(token=TOKEN))
-    token = run.one(AUTH_TOKEN)
-    assert token.state["token"] == TOKEN  # the provider returns it in the clear ...
-    assert "token" in token.state_secret_keys  # ... and the engine is told to encrypt it
-    credentials = next(r for r in run.resources if r.type == "ocir:index:RegistryCredentials")
-    assert is_secret(credentials.state["password"])  # component outputs are stored too
+    for token in run.of_type(AUTH_TOKEN):
+        assert token.state["token"] == TOKEN  # the provider returns it in the clear ...
+        assert "token" in token.state_secret_keys  # ... and the engine is told to encrypt it
+    for credentials in (r for r in run.resources if r.type == "ocir:index:RegistryCredentials"):
+        assert is_secret(credentials.state["password"])  # component outputs are stored too
     assert run.state_leaks(TOKEN) == []
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from components.naming import check_prefix
-from components.statements import check_domain_name, check_group_name, group_subject, policy_statements
+from components.statements import (
+    Principal,
+    check_domain_name,
+    check_group_name,
+    check_principal_name,
+    group_subject,
+    policy_statements,
+    repositories_location,
+)
 
 MANAGE = "allow group {subject} to manage repos in tenancy where target.repo.name = /{prefix}-*/"
 LIST = (
@@ -98,3 +106,47 @@ def test_prefixes_that_could_widen_the_pattern_are_refused(prefix: str) -> None:
 def test_bad_identity_domains_are_refused(domain: str) -> None:
     with pytest.raises(ValueError, match="identity domain name"):
         check_domain_name(domain)
+
+
+# --- pullers: read only, the prefix only, where the repositories are ---------------------------------
+
+COMPARTMENT_ID = "ocid1.compartment.oc1..aaaaaaaatestcompartment"
+
+
+def test_each_puller_gets_one_read_statement_after_the_groups() -> None:
+    pullers = [Principal("group", "deployers"), Principal("dynamic-group", "oke nodes", "Default")]
+    statements = policy_statements(
+        "p-oraas", "oraas-devs", None, True, pullers, pull_location=f"compartment id {COMPARTMENT_ID}"
+    )
+    assert statements[:2] == [MANAGE.format(subject="oraas-devs", prefix="p-oraas"), LIST.format(subject="oraas-devs")]
+    assert statements[2:] == [
+        f"allow group deployers to read repos in compartment id {COMPARTMENT_ID} where target.repo.name = /p-oraas-*/",
+        f"allow dynamic-group 'Default'/'oke nodes' to read repos in compartment id {COMPARTMENT_ID} "
+        "where target.repo.name = /p-oraas-*/",
+    ]
+    root = policy_statements("p-oraas", "oraas-devs", pullers=[Principal("dynamic-group", "id")])
+    assert root[1] == "allow dynamic-group 'id' to read repos in tenancy where target.repo.name = /p-oraas-*/"
+
+
+def test_the_pullers_location_is_where_the_repositories_are() -> None:
+    tenancy = "ocid1.tenancy.oc1..aaaaaaaatesttenancy"
+    assert repositories_location(tenancy, tenancy) == "tenancy"
+    assert repositories_location(tenancy, COMPARTMENT_ID) == f"compartment id {COMPARTMENT_ID}"
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "rule"),
+    [
+        ("a/b/c", "group", "one '/' at most"),
+        ("acme'/devs", "group", "identity domain name"),
+        ("acme/devs'", "group", "IAM group name"),
+        ("nodes, any-user", "dynamic-group", "dynamic group name"),
+        ("nodes to manage all-resources", "dynamic-group", "policy words"),
+        ("/nodes", "dynamic-group", "identity domain name"),
+        ("acme/", "group", "IAM group name"),
+        ("nodes\nallow any-user to manage all-resources in tenancy", "dynamic-group", "dynamic group name"),
+    ],
+)
+def test_puller_names_follow_the_group_and_domain_rules(value: str, kind: str, rule: str) -> None:
+    with pytest.raises(ValueError, match=rule):
+        check_principal_name(value, kind)

@@ -24,13 +24,14 @@ from tools.stackfiles import PROJECT_DIR
 EXAMPLE = PROJECT_DIR / "examples" / "yaml" / "Pulumi.yaml"
 NPM_TOKEN = "npm-t0ken-that-must-n3ver-l3ak"
 SOURCE_TOKEN = "s0urce-t0ken-that-must-n3ver-l3ak"
+PULL_USER = "ocid1.user.oc1..aaaaaaaatestpulluser00000000000000000000000000000000000000"
 
 
 def run_example(preview: bool = False) -> tuple[StackRun, YamlProgram]:
     source = reference_outputs(run_program(DEV, stack="dev", mocks=OcirMocks(token=SOURCE_TOKEN)))
     program = YamlProgram(
         yaml.safe_load(EXAMPLE.read_text()),
-        {"tenancyOcid": TENANCY, "pushUserOcid": USER, "npmToken": NPM_TOKEN},
+        {"tenancyOcid": TENANCY, "pushUserOcid": USER, "pullUserOcid": PULL_USER, "npmToken": NPM_TOKEN},
         {"organization/ocir/dev": source},
     )
 
@@ -70,6 +71,7 @@ def test_no_secret_of_the_yaml_example_is_in_plain_text() -> None:
     assert "build.args.NPM_TOKEN" in built.secret_inputs
     outputs = program.outputs()
     assert SECRET_SIG in json.dumps(outputs["authToken"].wire)
+    assert SECRET_SIG in json.dumps(outputs["pullSecret"].wire)
     for value in (TOKEN, NPM_TOKEN, SOURCE_TOKEN):
         assert value not in json.dumps(mask({key: output.wire for key, output in outputs.items()}))
 
@@ -83,6 +85,8 @@ def test_the_yaml_example_previews() -> None:
 def test_the_reader_refuses_what_it_does_not_know() -> None:
     program: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
     program["resources"]["registry"]["properties"]["prefix"] = "${registry.prefix}-x"
-    reader = YamlProgram(program, {"tenancyOcid": TENANCY, "pushUserOcid": USER, "npmToken": "x"}, {})
+    reader = YamlProgram(
+        program, {"tenancyOcid": TENANCY, "pushUserOcid": USER, "pullUserOcid": PULL_USER, "npmToken": "x"}, {}
+    )
     with pytest.raises(ValueError, match="does not know the expression"):
         reader.resolve(program["resources"]["registry"]["properties"]["prefix"])

@@ -7,7 +7,10 @@ by a self-signed certificate that the registry trusts (``rootcertbundle``), carr
 certificate in the ``x5c`` header as distribution 2.8 verifies it. Users can be made to work only
 from a given time, like a new OCI auth token, and be limited to the repositories whose names start with
 given prefixes, like a group an OCI policy lets manage only `target.repo.name = /<prefix>-*/` (the token then
-grants nothing on any other repository, so the registry refuses the pull or push).
+grants nothing on any other repository, so the registry refuses the pull or push), and to some actions only:
+a user allowed only `pull`, like a group an OCI policy lets only `read repos`, gets tokens whose `access` claim
+grants `pull` alone, and the registry refuses its pushes (distribution's token auth compares the actions a
+request needs with the claim's: registry/auth/token/accesscontroller.go, `Authorized`).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ class TokenRequest:
     service: str | None
     scope: list[str]
     granted: bool
+    access: list[dict[str, Any]] = field(default_factory=list)
+    """The `access` claim of the token issued (empty when none was)."""
 
 
 @dataclass
@@ -51,6 +56,8 @@ class TokenService:
     users: dict[str, tuple[str, float]] = field(default_factory=dict)
     repositories: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Per user limited to some repositories: the name prefixes (``<namespace>/<prefix>-``) it may use."""
+    actions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per user limited to some actions (``("pull",)`` for a read-only user): the only ones its tokens grant."""
     requests: list[TokenRequest] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
 
@@ -73,13 +80,21 @@ class TokenService:
         self.certificate.write_bytes(self._cert.public_bytes(serialization.Encoding.PEM))
 
     def add_user(
-        self, username: str, password: str, *, works_after: float = 0.0, repositories: tuple[str, ...] | None = None
+        self,
+        username: str,
+        password: str,
+        *,
+        works_after: float = 0.0,
+        repositories: tuple[str, ...] | None = None,
+        actions: tuple[str, ...] | None = None,
     ) -> None:
         """A user whose password is accepted from ``works_after`` seconds from now; with ``repositories``, allowed
-        only on repositories whose names start with one of them."""
+        only on repositories whose names start with one of them; with ``actions``, only those (``("pull",)``)."""
         self.users[username] = (password, time.monotonic() + works_after)
         if repositories is not None:
             self.repositories[username] = repositories
+        if actions is not None:
+            self.actions[username] = actions
 
     def auth_config(self) -> str:
         """The registry config's ``auth:`` section that trusts this service."""
@@ -93,7 +108,10 @@ class TokenService:
         )
 
     def issue(self, account: str, scopes: list[str]) -> str:
-        now = int(time.time())
+        return self.sign(account, self.access(account, scopes))
+
+    def access(self, account: str, scopes: list[str]) -> list[dict[str, Any]]:
+        """What a token for ``account`` grants of ``scopes``: the user's repositories and actions only."""
         access = []
         for scope in scopes:
             kind, _, rest = scope.partition(":")
@@ -102,7 +120,13 @@ class TokenService:
             if allowed is not None and not name.startswith(allowed):
                 continue  # outside the user's repositories: the token grants nothing there
             if kind == "repository" and name:
-                access.append({"type": kind, "name": name, "actions": [a for a in actions.split(",") if a]})
+                asked = [action for action in actions.split(",") if action]
+                granted = [action for action in asked if action in self.actions.get(account, asked)]
+                access.append({"type": kind, "name": name, "actions": granted})
+        return access
+
+    def sign(self, account: str, access: list[dict[str, Any]]) -> str:
+        now = int(time.time())
         claims = {
             "iss": ISSUER,
             "sub": account,
@@ -140,18 +164,18 @@ class TokenService:
                 query = urllib.parse.parse_qs(url.query)
                 account = service._granted(self.headers.get("Authorization"))
                 scopes = [scope for value in query.get("scope", []) for scope in value.split(" ")]
-                service.requests.append(
-                    TokenRequest(
-                        query.get("account", [None])[0], query.get("service", [None])[0], scopes, bool(account)
-                    )
+                request = TokenRequest(
+                    query.get("account", [None])[0], query.get("service", [None])[0], scopes, bool(account)
                 )
+                service.requests.append(request)
                 body: dict[str, object]
                 if url.path != "/token":
                     status, body = 404, {"errors": [{"code": "NOT_FOUND", "message": "no such route"}]}
                 elif account is None:
                     status, body = 401, {"errors": [{"code": "UNAUTHORIZED", "message": "invalid credentials"}]}
                 else:
-                    token = service.issue(account, scopes)
+                    request.access = service.access(account, scopes)
+                    token = service.sign(account, request.access)
                     status, body = 200, {"token": token, "access_token": token, "expires_in": 300}
                 payload = json.dumps(body).encode()
                 self.send_response(status)

@@ -52,9 +52,15 @@ class OcirMocks(pulumi.runtime.Mocks):
         plan: bool = False,
         stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
         token_created: str | None = None,
+        users: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         """``stack_outputs``: what a StackReference to each fully qualified stack name reads, values
         in wire form (a secret output wrapped as the engine sends it; see reference_outputs).
+
+        ``users``: per user OCID, what the test says of that user instead of the defaults: ``name`` (what
+        `get_user` answers), ``token`` (the value a new auth token of that user gets) and ``existing_tokens``
+        (what `get_auth_tokens` lists for it); a user not listed gets ``user_name``, ``token`` and
+        ``existing_tokens``.
 
         ``existing_repositories``: repositories that exist in OCI before the run, by OCID, each as the test
         states it (``displayName``, ``compartmentId``, ``isPublic``, ``isImmutable``, optional ``state`` and
@@ -65,6 +71,7 @@ class OcirMocks(pulumi.runtime.Mocks):
         self.token_created = token_created
         self.token = token
         self.existing_tokens = existing_tokens or []
+        self.users = {ocid: dict(user) for ocid, user in (users or {}).items()}
         self.existing_repositories = {ocid: dict(repo) for ocid, repo in (existing_repositories or {}).items()}
         self.namespace = "<tenancy-namespace>" if plan else namespace
         self.user_name = "<user-name>" if plan else user_name
@@ -83,9 +90,10 @@ class OcirMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         state = dict(args.inputs)
         if args.typ == AUTH_TOKEN:
+            token = self.users.get(str(reveal(state.get("userId"))), {}).get("token", self.token)
             created = self.token_created or datetime.datetime.now(datetime.UTC).strftime(GO_TIME)
             state.update(
-                token=self._computed(self.token), state=self._computed("ACTIVE"), timeCreated=self._computed(created)
+                token=self._computed(token), state=self._computed("ACTIVE"), timeCreated=self._computed(created)
             )
             return self._ocid("credential"), state
         if args.typ == POLICY:
@@ -135,10 +143,13 @@ class OcirMocks(pulumi.runtime.Mocks):
         if args.token == GET_NAMESPACE:
             return {"namespace": self.namespace, "id": "namespace"}
         if args.token == GET_USER:
-            return {"name": self.user_name, "userId": args.args.get("userId"), "id": args.args.get("userId")}
+            user_id = str(args.args.get("userId"))
+            name = "<user-name>" if self.plan else self.users.get(user_id, {}).get("name", self.user_name)
+            return {"name": name, "userId": user_id, "id": user_id}
         if args.token == GET_AUTH_TOKENS:
             # Listing tokens never returns their values (OCI shows a value once, at creation).
             user = args.args.get("userId")
+            existing = self.users.get(str(user), {}).get("existing_tokens", self.existing_tokens)
             tokens = [
                 {
                     "id": token["id"],
@@ -150,7 +161,7 @@ class OcirMocks(pulumi.runtime.Mocks):
                     "token": "",
                     "userId": user,
                 }
-                for token in self.existing_tokens
+                for token in existing
             ]
             return {"tokens": tokens, "userId": user, "id": "auth-tokens"}
         if args.token == GET_CONTAINER_REPOSITORY:
