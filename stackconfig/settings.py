@@ -52,6 +52,8 @@ class Settings:
     """Fully qualified stack whose images are promoted (copied by digest) instead of built; None builds."""
     vulnerability_scanning: bool = False
     """ocir:vulnerabilityScanning as the stack means it: unset is true in production, false otherwise."""
+    isolation_check: bool = True
+    """ocir:isolationCheck: look for other projects' grants and repositories before declaring (unset: true)."""
 
     @property
     def registry_server(self) -> str:
@@ -139,6 +141,47 @@ def _vulnerability_scanning(raw: Mapping[str, Any], production: bool, problems: 
     return value in (True, "true")
 
 
+def _isolation_check(raw: Mapping[str, Any], production: bool, project_dir: Path | None, problems: Problems) -> bool:
+    """ocir:isolationCheck: true or false when the stack says so; unset is true, in every stack.
+
+    Declared untyped with the default "" in Pulumi.yaml, like ocir:vulnerabilityScanning, so that a stack that does
+    not set the key reaches the program as unset (the CLI hands every stack a key's declared default). A production
+    stack may turn the check off only explicitly, in its own stack file: the program reads Pulumi.yaml's declaration
+    (``project_dir``) and refuses a production `false` while that declares any other default, since the value could
+    then be the project's default rather than the stack's own choice.
+    """
+    key = full("isolationCheck")
+    value = raw.get(key)
+    if value is None or value == "":
+        return True
+    if not isinstance(value, bool) and value not in ("true", "false"):
+        problems.add(key, f"must be true or false (or unset: true), got {value!r}")
+        return True
+    enabled = value in (True, "true")
+    if not enabled and production and project_dir is not None:
+        declared = declared_default(project_dir, "isolationCheck")
+        if declared != "":
+            problems.add(
+                key,
+                f"is false in a production stack while Pulumi.yaml declares the default {declared!r}: a production "
+                'stack turns the check off only in its own stack file. Declare the key with default: "" in '
+                "Pulumi.yaml and write ocir:isolationCheck: false in this stack's file (docs/isolation.md)",
+            )
+    return enabled
+
+
+def declared_default(project_dir: Path, name: str) -> Any:
+    """The default Pulumi.yaml declares for the project key ``name`` (None when it declares none, or no such key)."""
+    import yaml
+
+    try:
+        project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return None
+    declaration = (project.get("config") or {}).get(name) if isinstance(project, dict) else None
+    return declaration.get("default") if isinstance(declaration, dict) else None
+
+
 def _provider_region_problem(region: str, provider_region: Any) -> str | None:
     """ocir:region and oci:region must name one region: repositories are created where the provider is."""
     if not isinstance(provider_region, str) or not provider_region:
@@ -175,6 +218,7 @@ def parse_settings(raw: Mapping[str, Any], *, project_dir: Path | None = None) -
     allow_list = boolean(raw.get(full("allowListRepositories")), full("allowListRepositories"), problems)
     production = boolean(raw.get(full("production")), full("production"), problems)
     scanning = _vulnerability_scanning(raw, production, problems)
+    isolation = _isolation_check(raw, production, project_dir, problems)
     promote_from = values["promoteFrom"]
     if promote_from is not None:
         try:
@@ -209,6 +253,7 @@ def parse_settings(raw: Mapping[str, Any], *, project_dir: Path | None = None) -
         token_rotation=values["tokenRotation"],
         promote_from=promote_from,
         vulnerability_scanning=scanning,
+        isolation_check=isolation,
     )
     try:
         check_project_args(settings.project_args())
@@ -228,7 +273,7 @@ def _key_order(problem: tuple[str, str]) -> int:
     return _ORDER.get(re.split(r"[\[.]", problem[0], maxsplit=1)[0], -1)
 
 
-_NOT_STRINGS = frozenset({"allowListRepositories", "production", "images", "vulnerabilityScanning"})
+_NOT_STRINGS = frozenset({"allowListRepositories", "production", "images", "vulnerabilityScanning", "isolationCheck"})
 
 
 def read_pulumi_config() -> dict[str, Any]:
