@@ -28,6 +28,7 @@ from .engine.wire import UNKNOWN, is_secret, secret_paths
 from .harness import StackRun, run_stack
 from .plan_diff import is_cloud_resource
 from .stackfiles import PROJECT_DIR, PROJECT_NAME, StackFileError, load_stack_config, stack_names
+from .stacks import prefix_overlaps
 
 SECRET = "[secret]"
 COMPUTED = "(known after apply)"
@@ -290,17 +291,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no stack file Pulumi.{args.stack}.yaml (stacks here: {known})", file=sys.stderr)
         return 2
     try:
+        # The program sees only its own stack: whether another stack file's prefix overlaps is checked here.
+        overlaps = [overlap.message() for overlap in prefix_overlaps(args.project_dir) if overlap.involves(args.stack)]
         run = run_stack(
             args.stack, project_dir=args.project_dir, mocks=OcirMocks(plan=True), preview=True, raise_errors=False
         )
     except StackFileError as error:
         print(error, file=sys.stderr)  # `<file>:<line>:<column>: <what>`, as compilers say it
         return 1
-    if run.error is not None:
-        print(f"error: stack {args.stack} is not valid:\n{run.error}", file=sys.stderr)
+    errors = overlaps + (str(run.error).splitlines() if run.error is not None else [])
+    if errors:
+        print(f"error: stack {args.stack} is not valid:", *errors, sep="\n", file=sys.stderr)
         if args.json:
             # The plan of a failed run says so, so that a diff of it fails instead of reading "no resources".
-            failed = {"project": PROJECT_NAME, "stack": args.stack, "errors": str(run.error).splitlines()}
+            failed = {"project": PROJECT_NAME, "stack": args.stack, "errors": errors}
             print(json.dumps(failed, indent=2))
         return 1
     document = plan_document(run, load_stack_config(args.stack, args.project_dir).values)
