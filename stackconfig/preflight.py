@@ -4,6 +4,11 @@ Each check fails with a `pulumi.RunError` whose one line names the `ocir:*` key 
 preview stops with nothing declared instead of `pulumi up` failing half-way.
 """
 
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
 import pulumi
 
 from components import naming
@@ -15,7 +20,9 @@ from components.tokens import (
     existing_tokens,
 )
 
-from .settings import Settings
+from .isolation import GONE, Stack, TenancyPolicy, TenancyRepository, judge, shown
+from .keys import full
+from .settings import Settings, program_tags
 
 
 def check_tokens(settings: Settings) -> None:
@@ -59,6 +66,116 @@ def check_adopted_repositories(settings: Settings) -> None:
             raise pulumi.RunError(f"{key}: {error}") from error
 
 
+ISOLATION_KEY = full("isolationCheck")
+
+
+def _one_line(text: str) -> str:
+    """The provider's several-line error (terraform-provider-oci `tfresource/errors.go`) on one line."""
+    return re.sub(r"\s*\n\s*", "; ", str(text).strip())
+
+
+def _looked_up(what: str, permission: str, stack: str, lookup: Callable[[], Any]) -> Any:
+    """``lookup()``, or RunError naming the permission it needs and the off switch, on one line."""
+    try:
+        return lookup()
+    except Exception as error:
+        raise pulumi.RunError(
+            f"{ISOLATION_KEY}: cannot list {what}: {_one_line(str(error))}. The user deploying the stack needs "
+            f"'{permission} in tenancy' (docs/isolation.md); to deploy without the check, set "
+            f"{ISOLATION_KEY}: false in Pulumi.{stack}.yaml"
+        ) from error
+
+
+def tenancy_contents(tenancy_ocid: str, stack: str) -> tuple[list[TenancyPolicy], list[TenancyRepository]]:
+    """Every policy of the tenancy (one `get_policies` per compartment: the root and each live compartment below it,
+    listed with `get_compartments` over the whole subtree) and every repository of the provider's region (one
+    `get_container_repositories` over the root's subtree). Each lookup returns all its pages: the provider's data
+    source follows OCI's next-page token itself (docs/isolation.md)."""
+    from pulumi_oci import artifacts, identity
+
+    listed = _looked_up(
+        "the tenancy's compartments (oci.identity.get_compartments)",
+        "inspect compartments",
+        stack,
+        lambda: identity.get_compartments(
+            compartment_id=tenancy_ocid, compartment_id_in_subtree=True, access_level="ANY"
+        ),
+    )
+    compartments = [tenancy_ocid] + [
+        compartment.id
+        for compartment in listed.compartments or []
+        if compartment.state not in GONE and compartment.id != tenancy_ocid
+    ]
+    policies: list[TenancyPolicy] = []
+    for compartment_id in compartments:
+        found = _looked_up(
+            f"the policies in compartment {compartment_id} (oci.identity.get_policies)",
+            "inspect policies",
+            stack,
+            functools.partial(identity.get_policies, compartment_id=compartment_id),
+        )
+        policies.extend(
+            TenancyPolicy(
+                id=policy.id or "",
+                name=policy.name or "",
+                compartment_id=policy.compartment_id or compartment_id,
+                statements=tuple(policy.statements or ()),
+                freeform_tags=dict(policy.freeform_tags or {}),
+                state=policy.state or "ACTIVE",
+            )
+            for policy in found.policies or []
+        )
+    collections = _looked_up(
+        "the tenancy's repositories (oci.artifacts.get_container_repositories)",
+        "inspect repos",
+        stack,
+        lambda: artifacts.get_container_repositories(compartment_id=tenancy_ocid, compartment_id_in_subtree=True),
+    ).container_repository_collections
+    repositories = [
+        TenancyRepository(
+            id=item.id or "",
+            name=item.display_name or "",
+            compartment_id=item.compartment_id or "",
+            freeform_tags=dict(item.freeform_tags or {}),
+            state=item.state or "AVAILABLE",
+        )
+        for collection in collections or []
+        for item in collection.items or []
+    ]
+    return policies, repositories
+
+
+def this_stack(settings: Settings) -> Stack:
+    """What makes a policy or repository this stack's: its names, its tags, what it declares and adopts."""
+    return Stack(
+        prefix=settings.prefix,
+        group_name=settings.group_name,
+        identity_domain=settings.identity_domain,
+        tags=program_tags(pulumi.get_project(), pulumi.get_stack()),
+        declared={naming.repository_name(settings.prefix, spec.name): spec.index for spec in settings.images},
+        adopted=frozenset(spec.repository_ocid for spec in settings.images if spec.repository_ocid),
+    )
+
+
+def check_isolation(settings: Settings) -> None:
+    """No policy of another project inside this stack's grant, no repository of another under its prefix
+    (stackconfig/isolation.py); a grant of another group's that covers this stack's is a warning."""
+    stack = pulumi.get_stack()
+    if not settings.isolation_check:
+        pulumi.log.warn(
+            f"{ISOLATION_KEY} is false: this stack does not check the tenancy for other projects' policies and "
+            f"repositories that /{settings.prefix}-*/ reaches (docs/isolation.md)"
+        )
+        return
+    policies, repositories = tenancy_contents(settings.tenancy_ocid, stack)
+    judgement = judge(policies, repositories, this_stack(settings))
+    for warning in judgement.warnings:
+        pulumi.log.warn(f"{full('prefix')}: {warning}")
+    if judgement.errors:
+        raise pulumi.RunError("\n".join(f"{full('prefix')}: {line}" for line in shown(judgement.errors)))
+
+
 def preflight(settings: Settings) -> None:
     check_tokens(settings)
     check_adopted_repositories(settings)
+    check_isolation(settings)
