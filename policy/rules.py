@@ -6,10 +6,12 @@ No Pulumi here, so the tests and the pack (pack.py) share one implementation.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from components import naming
 from components.statements import LIST_OPERATIONS, SCANNING_RESOURCE_TYPES, SCANNING_SERVICE, scanning_location
+from policy.patterns import NamePattern, prefix_pattern
 from policy.statement import Clause, Statement, StatementError, parse_statement
 from stackconfig import Settings
 
@@ -36,14 +38,75 @@ PUSHED_REFERENCES = {
 # --- IAM statements --------------------------------------------------------------------------
 
 
-def _is_prefix_clause(clause: Clause, prefix: str) -> bool:
-    """``target.repo.name = /<prefix>-…/`` (or an exact name that starts with ``<prefix>-``)."""
+@dataclass(frozen=True)
+class ReadGrant:
+    """A read-only grant on repositories that the stack's config asks for by name, besides the stack's own
+    ``manage`` on ``/<prefix>-*/``: who (``subject`` as the parser reads it, ``domain``, ``name``), on which
+    repositories (``pattern``), and the config key that asks for it."""
+
+    subject: str
+    name: str
+    pattern: NamePattern
+    key: str
+    domain: str | None = None
+
+
+def read_grants(settings: Settings) -> list[ReadGrant]:
+    """Every read grant the stack's config asks for: the one list the pack allows beyond the stack's own grant.
+
+    None today. A promotion source (ocir:promoteFrom) is pulled with the source stack's own login through a docker
+    provider (stackconfig/promotion.py), so this stack's policy grants nothing on the source's repositories; a
+    config key that makes the program grant read access (pullers) adds its entries here, and the rule below allows
+    exactly those.
+    """
+    del settings
+    return []
+
+
+def _is_own_clause(clause: Clause, prefix: str) -> bool:
+    """``target.repo.name = /<prefix>-*/``: the stack's own pattern and no other (case-insensitive, as OCI matches).
+
+    A narrower pattern (``/<prefix>-dev-*/``) or an exact name is refused too: the program never writes one, and
+    a name inside the prefix may be another project's (stackconfig/isolation.py)."""
+    return NamePattern.of(clause) == prefix_pattern(prefix) and clause.kind == "pattern"
+
+
+def _is_read_grant(statement: Statement, grant: ReadGrant) -> bool:
+    """The statement is exactly ``grant``: its principal, a read verb, repos in the tenancy, its pattern alone."""
     return (
-        clause.variable.lower() == "target.repo.name"
-        and clause.operator == "="
-        and clause.kind in ("pattern", "quoted")
-        and clause.value.lower().startswith(f"{prefix.lower()}-")
+        (statement.subject, statement.group.lower(), (statement.domain or "").lower())
+        == (grant.subject, grant.name.lower(), (grant.domain or "").lower())
+        and statement.verb in READ_VERBS
+        and statement.resource_type == "repos"
+        and statement.location.kind == "tenancy"
+        and statement.combinator is None
+        and len(statement.clauses) == 1
+        and statement.clauses[0].kind == "pattern"
+        and NamePattern.of(statement.clauses[0]) == grant.pattern
     )
+
+
+def _read_grant_problems(
+    text: str, statement: Statement, grants: Sequence[ReadGrant], settings: Settings
+) -> list[str] | None:
+    """[] when the statement is one of the read grants; a problem when it is for a read grant's principal other
+    than the stack's group but not as asked; None when the stack's own rules judge it."""
+    if any(_is_read_grant(statement, grant) for grant in grants):
+        return []
+    own = ((statement.domain or "").lower(), statement.group.lower()) == (
+        (settings.identity_domain or "").lower(),
+        settings.group_name.lower(),
+    )
+    mine = [
+        grant
+        for grant in grants
+        if (grant.subject, grant.name.lower(), (grant.domain or "").lower())
+        == (statement.subject, statement.group.lower(), (statement.domain or "").lower())
+    ]
+    if own or not mine:
+        return None
+    wanted = "; ".join(f"read repos in tenancy where target.repo.name = {g.pattern} ({g.key})" for g in mine)
+    return [f"{text!r} is not the read grant the stack's config asks for: {wanted}"]
 
 
 def _is_list_clause(clause: Clause) -> bool:
@@ -55,8 +118,13 @@ def _is_list_clause(clause: Clause) -> bool:
     )
 
 
-def statement_problems(text: Any, settings: Settings) -> list[str]:
-    """Why one statement is not allowed for this stack (empty when it is)."""
+def statement_problems(text: Any, settings: Settings, grants: Sequence[ReadGrant] | None = None) -> list[str]:
+    """Why one statement is not allowed for this stack (empty when it is).
+
+    A statement for the stack's group must be its own grant: manage (or less) on exactly ``/<prefix>-*/``, or the
+    list statement when asked. A statement for another principal must be one of ``grants`` (default: what the
+    config asks for, read_grants), exactly. Anything else, another pattern included, is refused.
+    """
     if not isinstance(text, str):
         return [f"statement {text!r} is not a string"]
     try:
@@ -65,6 +133,9 @@ def statement_problems(text: Any, settings: Settings) -> list[str]:
         return [f"cannot parse {text!r}: {error}; the pack refuses statements it cannot read"]
     if statement.subject == "service":
         return service_statement_problems(text, statement, settings)
+    read = _read_grant_problems(text, statement, read_grants(settings) if grants is None else grants, settings)
+    if read is not None:
+        return read
     problems = []
     expected = (settings.identity_domain or "", settings.group_name)
     if ((statement.domain or "").lower(), statement.group.lower()) != (expected[0].lower(), expected[1].lower()):
@@ -83,16 +154,16 @@ def statement_problems(text: Any, settings: Settings) -> list[str]:
             problems.append(f"{text!r} is the list statement, but ocir:allowListRepositories is not true")
         return problems
     scoped = bool(clauses) and (
-        all(_is_prefix_clause(c, settings.prefix) for c in clauses)
+        all(_is_own_clause(c, settings.prefix) for c in clauses)
         if statement.combinator in (None, "any")
-        else any(_is_prefix_clause(c, settings.prefix) for c in clauses)
-        and all(c.operator == "=" and (_is_prefix_clause(c, settings.prefix) or _is_list_clause(c)) for c in clauses)
+        else any(_is_own_clause(c, settings.prefix) for c in clauses)
+        and all(c.operator == "=" and (_is_own_clause(c, settings.prefix) or _is_list_clause(c)) for c in clauses)
     )
     if not scoped:
         problems.append(
             f"{text!r} is not limited to the stack's repositories: it must say "
-            f"'where target.repo.name = /{settings.prefix}-*/' (only the list statement may differ, "
-            "and it may only inspect with the list-operation condition)"
+            f"'where target.repo.name = /{settings.prefix}-*/', that pattern exactly (only the list statement may "
+            "differ, and it may only inspect with the list-operation condition)"
         )
     return problems
 
@@ -128,7 +199,8 @@ def policy_problems(props: Mapping[str, Any], settings: Settings) -> list[str]:
     statements = props.get("statements")
     if not isinstance(statements, Sequence) or isinstance(statements, str) or not statements:
         return [f"statements must be a non-empty list of strings, got {statements!r}"]
-    return [problem for statement in statements for problem in statement_problems(statement, settings)]
+    grants = read_grants(settings)
+    return [problem for statement in statements for problem in statement_problems(statement, settings, grants)]
 
 
 # --- repositories and images -----------------------------------------------------------------

@@ -15,8 +15,9 @@ from pulumi_policy import EnforcementLevel
 import components.access_policy
 import components.scanning
 from components.statements import policy_statements, scanning_statements
-from policy.pack import POLICIES
-from policy.rules import split_reference
+from policy.pack import POLICIES, stack_settings
+from policy.patterns import NamePattern
+from policy.rules import ReadGrant, read_grants, split_reference, statement_problems
 from policy.statement import StatementError, parse_statement
 from tests.conftest import COMPARTMENT, TENANCY, valid_config
 from tools.engine.types import IMAGE, POLICY, REPOSITORY, SCAN_TARGET
@@ -139,6 +140,54 @@ def test_widened_statements_are_caught(text: str, reason: str) -> None:
     found = statements_violations([MANAGE, text], allowListRepositories=True)
     assert found, text
     assert all(reason in violation.message for violation in found), found
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [f"/{PREFIX}-dev-*/", f"'{PREFIX}-api'", f"'{PREFIX}-*'", f"/{PREFIX}-*-api/", f"/*{PREFIX}-*/"],
+)
+def test_a_narrower_or_other_pattern_than_the_stacks_own_is_caught(pattern: str) -> None:
+    # /p-test-dev-*/ is inside the stack's prefix, but it may be another project's (p-test-dev): the program only
+    # ever writes /<prefix>-*/, and the pack allows that pattern alone.
+    (violation,) = statements_violations([MANAGE.replace(f"/{PREFIX}-*/", pattern)])
+    assert "that pattern exactly" in violation.message
+
+
+def test_the_stacks_own_pattern_passes_in_any_case() -> None:
+    assert statements_violations([MANAGE.replace(f"/{PREFIX}-*/", f"/{PREFIX.upper()}-*/")]) == []
+
+
+READ = "allow group shop-pullers to read repos in tenancy where target.repo.name = /p-test-*/"
+PULLERS = ReadGrant("group", "shop-pullers", NamePattern("p-test-*"), "ocir:pullers[0]")
+
+
+def read_problems(text: str, grants: list[ReadGrant]) -> list[str]:
+    return statement_problems(text, stack_settings(config()), grants)
+
+
+def test_a_read_grant_the_config_asks_for_passes_exactly_as_asked() -> None:
+    assert read_problems(READ, [PULLERS]) == []
+    assert read_problems(READ.replace(" read ", " inspect "), [PULLERS]) == []
+    assert read_problems(MANAGE, [PULLERS]) == []  # the stack's own grant is judged as before
+    for widened in (
+        READ.replace(" read ", " manage "),
+        READ.replace(" read ", " use "),
+        READ.replace("/p-test-*/", "/p-*/"),
+        READ.replace("/p-test-*/", "/p-test-dev-*/"),
+        READ.replace(" repos ", " all-resources "),
+        READ.replace("in tenancy", "in compartment shop"),
+    ):
+        (problem,) = read_problems(widened, [PULLERS])
+        assert "is not the read grant the stack's config asks for" in problem, widened
+        assert "(ocir:pullers[0])" in problem
+
+
+def test_no_read_grant_is_allowed_unless_the_config_asks_for_it() -> None:
+    # A promotion pulls with the source stack's own login: it asks for no grant here.
+    assert read_grants(stack_settings(config(promoteFrom="acme/ocir/dev"))) == []
+    (problem,) = read_problems(READ, read_grants(stack_settings(config())))
+    assert "grants to a group other than the stack's ocir:groupName" in problem
+    assert statements_violations([MANAGE, READ]) != []
 
 
 def test_list_statement_only_when_the_stack_asks_for_it() -> None:
