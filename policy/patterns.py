@@ -98,6 +98,33 @@ class NamePattern:
         return Relation.OVERLAPS
 
 
+def _literal(text: str) -> str:
+    """``text`` as a regular expression matching it literally, in Go's RE2 syntax and Python's alike (both read a
+    backslash before punctuation as the character itself)."""
+    return "".join(char if char.isalnum() else f"\\{char}" for char in text)
+
+
+def reaching_regex(start: str) -> str:
+    """A regular expression that finds every statement with a repository-name condition whose pattern may reach a
+    name starting with ``start``: its value starts with ``start``, or with part of it followed by ``*``.
+
+    This is what the provider is asked to filter the tenancy's policies with (the data source's ``filter``, applied
+    in the provider: terraform-provider-oci `internal/tfresource/filters.go`, `ApplyFilters`, a Go `MatchString`
+    search over each statement), so that only the policies the check needs reach the program. It must find more
+    rather than less: anything may stand between ``target.repo.name`` and the value's opening ``/`` or quote
+    (``!=`` included, which the judgement then ignores), and case is ignored, as OCI ignores it. Only literal
+    characters, one character class and alternatives: the same in RE2 and in Python's ``re``.
+    """
+    start = start.lower()
+    alternatives = [_literal(start)] + [f"{_literal(start[:end])}\\*" for end in range(len(start))]
+    return f"(?i)target\\.repo\\.name[^/'\"]*[/'\"](?:{'|'.join(alternatives)})"
+
+
+def name_regex(start: str) -> str:
+    """A regular expression for repository names that start with ``start`` (RE2 and Python alike)."""
+    return f"(?i)^{_literal(start.lower())}"
+
+
 def prefix_pattern(prefix: str) -> NamePattern:
     """The stack's own grant: ``/<prefix>-*/``."""
     return NamePattern(f"{prefix}-*")

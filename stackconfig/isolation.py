@@ -22,7 +22,15 @@ from dataclasses import dataclass, field
 
 from components import naming
 from components.statements import group_subject
-from policy.patterns import NamePattern, Relation, name_patterns, name_patterns_in_text, subject_in_text, unique
+from policy.patterns import (
+    REPO_NAME,
+    NamePattern,
+    Relation,
+    name_patterns,
+    name_patterns_in_text,
+    subject_in_text,
+    unique,
+)
 from policy.statement import StatementError, parse_statement
 
 GONE = ("DELETING", "DELETED")
@@ -127,11 +135,15 @@ def _grant(text: str, stack: Stack) -> _Grant | None:
     may be a dynamic group granted `/<their prefix>-*/`. Its repository-name conditions have one simple syntax
     wherever they stand, so they are found in the text and judged like any other.
     """
+    if REPO_NAME not in text.lower():
+        return None  # most of a tenancy's statements: nothing to parse
+    found = tuple(unique(name_patterns_in_text(text)))
+    if all(pattern.relation(stack.start) is Relation.APART for pattern in found):
+        return None  # other prefixes' grants (p-finch, p-shopx): no need to know who they are for
     try:
         statement = parse_statement(text)
     except StatementError:
-        patterns = tuple(unique(name_patterns_in_text(text)))
-        return _Grant(subject_in_text(text), patterns, ours=False, read=False) if patterns else None
+        return _Grant(subject_in_text(text), found, ours=False, read=False)
     patterns = tuple(unique(name_patterns(statement)))
     if not patterns:
         return None

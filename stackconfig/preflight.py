@@ -19,6 +19,7 @@ from components.tokens import (
     check_token_slots,
     existing_tokens,
 )
+from policy.patterns import name_regex, reaching_regex
 
 from .isolation import GONE, Stack, TenancyPolicy, TenancyRepository, judge, shown
 from .keys import full
@@ -86,11 +87,13 @@ def _looked_up(what: str, permission: str, stack: str, lookup: Callable[[], Any]
         ) from error
 
 
-def tenancy_contents(tenancy_ocid: str, stack: str) -> tuple[list[TenancyPolicy], list[TenancyRepository]]:
-    """Every policy of the tenancy (one `get_policies` per compartment: the root and each live compartment below it,
-    listed with `get_compartments` over the whole subtree) and every repository of the provider's region (one
-    `get_container_repositories` over the root's subtree). Each lookup returns all its pages: the provider's data
-    source follows OCI's next-page token itself (docs/isolation.md)."""
+def tenancy_contents(tenancy_ocid: str, start: str, stack: str) -> tuple[list[TenancyPolicy], list[TenancyRepository]]:
+    """The tenancy's policies that may reach names starting with ``start`` (one `get_policies` per compartment: the
+    root and each live compartment below it, listed with `get_compartments` over the whole subtree) and its
+    repositories whose names start with ``start`` in the provider's region (one `get_container_repositories` over
+    the root's subtree). Each lookup returns all its pages: the provider's data source follows OCI's next-page token
+    itself, then applies the filter (docs/isolation.md). They run one after another: each is a blocking invoke, made
+    before anything is declared."""
     from pulumi_oci import artifacts, identity
 
     listed = _looked_up(
@@ -106,13 +109,17 @@ def tenancy_contents(tenancy_ocid: str, stack: str) -> tuple[list[TenancyPolicy]
         for compartment in listed.compartments or []
         if compartment.state not in GONE and compartment.id != tenancy_ocid
     ]
+    # Only the policies with a statement whose repository-name condition may reach this prefix cross from the
+    # provider to the program; the provider still reads every page (docs/isolation.md).
+    statements = [identity.GetPoliciesFilterArgs(name="statements", values=[reaching_regex(start)], regex=True)]
+    names = [artifacts.GetContainerRepositoriesFilterArgs(name="display_name", values=[name_regex(start)], regex=True)]
     policies: list[TenancyPolicy] = []
     for compartment_id in compartments:
-        found = _looked_up(
+        listed_policies = _looked_up(
             f"the policies in compartment {compartment_id} (oci.identity.get_policies)",
             "inspect policies",
             stack,
-            functools.partial(identity.get_policies, compartment_id=compartment_id),
+            functools.partial(identity.get_policies, compartment_id=compartment_id, filters=statements),
         )
         policies.extend(
             TenancyPolicy(
@@ -123,14 +130,19 @@ def tenancy_contents(tenancy_ocid: str, stack: str) -> tuple[list[TenancyPolicy]
                 freeform_tags=dict(policy.freeform_tags or {}),
                 state=policy.state or "ACTIVE",
             )
-            for policy in found.policies or []
+            for policy in listed_policies.policies or []
         )
-    collections = _looked_up(
+    listed_repositories = _looked_up(
         "the tenancy's repositories (oci.artifacts.get_container_repositories)",
         "inspect repos",
         stack,
-        lambda: artifacts.get_container_repositories(compartment_id=tenancy_ocid, compartment_id_in_subtree=True),
-    ).container_repository_collections
+        functools.partial(
+            artifacts.get_container_repositories,
+            compartment_id=tenancy_ocid,
+            compartment_id_in_subtree=True,
+            filters=names,
+        ),
+    )
     repositories = [
         TenancyRepository(
             id=item.id or "",
@@ -139,7 +151,7 @@ def tenancy_contents(tenancy_ocid: str, stack: str) -> tuple[list[TenancyPolicy]
             freeform_tags=dict(item.freeform_tags or {}),
             state=item.state or "AVAILABLE",
         )
-        for collection in collections or []
+        for collection in listed_repositories.container_repository_collections or []
         for item in collection.items or []
     ]
     return policies, repositories
@@ -167,8 +179,9 @@ def check_isolation(settings: Settings) -> None:
             f"repositories that /{settings.prefix}-*/ reaches (docs/isolation.md)"
         )
         return
-    policies, repositories = tenancy_contents(settings.tenancy_ocid, stack)
-    judgement = judge(policies, repositories, this_stack(settings))
+    own = this_stack(settings)
+    policies, repositories = tenancy_contents(settings.tenancy_ocid, own.start, stack)
+    judgement = judge(policies, repositories, own)
     for warning in judgement.warnings:
         pulumi.log.warn(f"{full('prefix')}: {warning}")
     if judgement.errors:

@@ -9,19 +9,22 @@ declares as before. Expected tags are written out (`ocir/test` is the harness's 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from policy.patterns import NamePattern, Relation, name_patterns_in_text, subject_in_text
+from policy.patterns import NamePattern, Relation, name_patterns_in_text, reaching_regex, subject_in_text
 from tests.conftest import COMPARTMENT, TENANCY, valid_config
 from tests.projects import DEV, PROD, write_project
 from tools import plan
 from tools.engine.mocks import OcirMocks
-from tools.engine.tenancy import Tenancy
+from tools.engine.tenancy import Tenancy, filtered
 from tools.engine.types import (
     GET_COMPARTMENTS,
     GET_CONTAINER_REPOSITORIES,
@@ -473,3 +476,56 @@ def test_the_mocked_lookups_take_the_subtree_only_from_the_root_and_policies_fro
     at_root = hidden.answer(GET_POLICIES, {"compartmentId": TENANCY})
     assert at_root is not None
     assert [p["name"] for p in at_root["policies"]] == ["root-policy"]
+
+
+# --- the provider-side filter finds every statement the check needs ---------------------------------------------------
+
+_VALUE = st.text(alphabet="abcdefghijklmnop0123456789.-_*", min_size=0, max_size=12)
+
+
+@st.composite
+def _condition_values(draw: st.DrawFn) -> tuple[str, str]:
+    """A prefix, and a condition value: often one that relates to the prefix (starts with it, or with part of it
+    followed by `*`), sometimes anything."""
+    prefix = draw(st.from_regex(r"[a-z0-9]{1,6}(?:[._-][a-z0-9]{1,6}){0,2}", fullmatch=True))
+    start = f"{prefix}-"
+    kind = draw(st.sampled_from(["inside", "head", "any"]))
+    if kind == "inside":
+        value = start + draw(_VALUE)
+    elif kind == "head":
+        value = start[: draw(st.integers(0, len(start) - 1))] + "*" + draw(_VALUE)
+    else:
+        value = draw(_VALUE)
+    return prefix, value
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    case=_condition_values(),
+    quote=st.sampled_from(["/", "'", '"']),
+    space=st.sampled_from(["", " ", "  ", "\t", "\n"]),
+    upper=st.booleans(),
+    wrapped=st.booleans(),
+    subject=st.sampled_from(["group devs", "dynamic-group 'd'/'nodes'", "any-user", "group a, group b"]),
+)
+def test_the_filter_finds_every_condition_that_may_reach_the_prefix(
+    case: tuple[str, str], quote: str, space: str, upper: bool, wrapped: bool, subject: str
+) -> None:
+    prefix, value = case
+    clause = f"target.repo.name{space}={space}{quote}{value}{quote}"
+    if upper:
+        clause = clause.upper()
+    condition = f"any {{request.operation = 'ListContainerRepositories', {clause}}}" if wrapped else clause
+    text = f"allow {subject} to read repos in tenancy where {condition}"
+    pattern = NamePattern(value, exact=quote != "/")
+    statement = policy("p", text)
+    kept = filtered([statement], [{"name": "statements", "values": [reaching_regex(f"{prefix}-")], "regex": True}])
+    if pattern.relation(f"{prefix}-") is not Relation.APART:
+        assert kept == [statement], (prefix, text)
+    assert name_patterns_in_text(text) == [pattern]
+
+
+def test_a_filter_that_does_not_compile_matches_nothing_as_the_provider_does() -> None:
+    # filters.go logs a warning and compares false: the program's regex must compile (the test above runs it).
+    assert filtered([policy("p", "x")], [{"name": "statements", "values": ["("], "regex": True}]) == []
+    re.compile(reaching_regex("p-shop-"))

@@ -16,12 +16,18 @@ What the lookups do, as read from oracle/terraform-provider-oci (what pulumi-oci
   arguments' documentation in pulumi-oci's `identity/get_compartments.py` and `artifacts/get_container_repositories.py`,
   from OCI's API reference). ListCompartments never lists the root itself; ListPolicies lists the policies attached
   to the one compartment it is given (no subtree).
+- **Filters run in the provider, after every page was read** (`SetData` calls `tfresource.ApplyFilters`, or
+  `ApplyFiltersInCollection` for the repositories' items; `filtered` below): they cut what reaches the program,
+  not the API calls.
 - **A lookup the credentials may not make** fails the invoke with OCI's 404 `NotAuthorizedOrNotFound` (OCI does not
   say which of the two), as a failed read of `get_container_repository` does (tools/engine/mocks.py).
 """
 
 from __future__ import annotations
 
+import re
+import threading
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +49,9 @@ SUBTREE_ONLY_FROM_ROOT = (
 )
 
 
+_COUNTING = threading.Lock()
+
+
 class LookupRefusedError(Exception):
     """A lookup the mocked provider answers with a failure: ``(property, reason)``."""
 
@@ -60,7 +69,8 @@ class Tenancy:
     depth (the root is ``root``). ``policies``: per compartment OCID, ``{id, name, statements, freeformTags,
     state}``. ``repositories``: by OCID, ``{displayName, compartmentId, isPublic, isImmutable, state,
     freeformTags}`` (also what `get_container_repository` reads and an import finds). ``page_size``: items per
-    page of every List call; ``denied``: the lookups (function tokens) the stack's credentials may not make.
+    page of every List call; ``denied``: the lookups (function tokens) the stack's credentials may not make;
+    ``latency``: how long each API call takes.
     ``calls`` counts the API calls the provider would make: one per page.
     """
 
@@ -71,6 +81,8 @@ class Tenancy:
     repositories: dict[str, dict[str, Any]] = field(default_factory=dict)
     page_size: int = 100
     denied: frozenset[str] = frozenset()
+    latency: float = 0.0
+    """Seconds each API call (each page) takes, a stand-in for OCI's round trip (0: none)."""
     calls: Counter[str] = field(default_factory=Counter)
 
     def _is_root(self, compartment: Any) -> bool:
@@ -81,7 +93,10 @@ class Tenancy:
         pages = [items[start : start + self.page_size] for start in range(0, len(items), self.page_size)] or [[]]
         collected: list[dict[str, Any]] = []
         for page in pages:
-            self.calls[token] += 1
+            with _COUNTING:  # lookups run in several threads at once
+                self.calls[token] += 1
+            if self.latency:
+                time.sleep(self.latency)
             collected.extend(dict(item) for item in page)
         return collected
 
@@ -96,14 +111,15 @@ class Tenancy:
         if subtree and not self._is_root(parent):
             raise LookupRefusedError("compartmentIdInSubtree", SUBTREE_ONLY_FROM_ROOT)
         found = [c for c in self.compartments if subtree or c.get("compartmentId") == parent]
-        items = self._read_all(GET_COMPARTMENTS, found)
+        items = filtered(self._read_all(GET_COMPARTMENTS, found), args.get("filters"))
         return {**_echo(args), "id": f"compartments-{parent}", "compartments": items}
 
     def list_policies(self, args: Mapping[str, Any]) -> dict[str, Any]:
         self._allowed(GET_POLICIES, "Identity Policies")
         compartment = str(args.get("compartmentId"))
         attached = [{**policy, "compartmentId": compartment} for policy in self.policies.get(compartment, [])]
-        return {**_echo(args), "id": f"policies-{compartment}", "policies": self._read_all(GET_POLICIES, attached)}
+        items = filtered(self._read_all(GET_POLICIES, attached), args.get("filters"))
+        return {**_echo(args), "id": f"policies-{compartment}", "policies": items}
 
     def list_repositories(self, args: Mapping[str, Any]) -> dict[str, Any]:
         self._allowed(GET_CONTAINER_REPOSITORIES, "Artifacts Container Repositories")
@@ -117,7 +133,7 @@ class Tenancy:
             if (subtree or repository.get("compartmentId") == compartment)
             and args.get("displayName") in (None, repository.get("displayName"))
         ]
-        collection = {"items": self._read_all(GET_CONTAINER_REPOSITORIES, found)}
+        collection = {"items": filtered(self._read_all(GET_CONTAINER_REPOSITORIES, found), args.get("filters"))}
         return {**_echo(args), "id": f"repositories-{compartment}", "containerRepositoryCollections": [collection]}
 
     def answer(self, token: str, args: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -129,6 +145,39 @@ class Tenancy:
         if token == GET_CONTAINER_REPOSITORIES:
             return self.list_repositories(args)
         return None
+
+
+def _wire_name(attribute: str) -> str:
+    """A Terraform attribute name (``display_name``) as the wire spells it (``displayName``)."""
+    head, *rest = attribute.split("_")
+    return head + "".join(word.title() for word in rest)
+
+
+def _matches(value: str, wanted: str, regex: bool) -> bool:
+    if not regex:
+        return value == wanted
+    try:
+        return re.search(wanted, value) is not None
+    except re.error:
+        return False  # filters.go logs a warning and matches nothing
+
+
+def filtered(items: list[dict[str, Any]], filters: Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
+    """terraform-provider-oci `internal/tfresource/filters.go` (`ApplyFilters`, `ApplyFiltersInCollection`,
+    `orComparator`), run by each data source after it read every page: the filters are ANDed; one keeps the items
+    whose attribute ``name`` (a string, or any element of a list of strings) equals one of its ``values``, or with
+    ``regex`` contains a match of one (Go's `MatchString`); an item without the attribute is dropped, and a regex
+    that does not compile matches nothing."""
+    for each in filters or ():
+        key, values, regex = _wire_name(str(each.get("name"))), list(each.get("values") or []), bool(each.get("regex"))
+        kept = []
+        for item in items:
+            found = item.get(key)
+            candidates = found if isinstance(found, list) else [found]
+            if any(isinstance(c, str) and _matches(c, str(v), regex) for c in candidates for v in values):
+                kept.append(item)
+        items = kept
+    return items
 
 
 def _echo(args: Mapping[str, Any]) -> dict[str, Any]:
