@@ -14,8 +14,9 @@ What the lookups do, as read from oracle/terraform-provider-oci (what pulumi-oci
 - **Subtree only from the root.** `compartmentIdInSubtree` "can only be set to true when performing
   ListCompartments on the tenancy (root compartment)", and likewise for ListContainerRepositories (the
   arguments' documentation in pulumi-oci's `identity/get_compartments.py` and `artifacts/get_container_repositories.py`,
-  from OCI's API reference). ListCompartments never lists the root itself; ListPolicies lists the policies attached
-  to the one compartment it is given (no subtree).
+  from OCI's API reference). ListPolicies lists the policies attached to the one compartment it is given (no
+  subtree). The mocks list the compartments below the root; the program adds the root itself, and ignores it
+  should OCI list it.
 - **Filters run in the provider, after every page was read** (`SetData` calls `tfresource.ApplyFilters`, or
   `ApplyFiltersInCollection` for the repositories' items; `filtered` below): they cut what reaches the program,
   not the API calls.
@@ -93,7 +94,7 @@ class Tenancy:
         pages = [items[start : start + self.page_size] for start in range(0, len(items), self.page_size)] or [[]]
         collected: list[dict[str, Any]] = []
         for page in pages:
-            with _COUNTING:  # lookups run in several threads at once
+            with _COUNTING:  # the SDK sends invokes to the mocks from its executor threads
                 self.calls[token] += 1
             if self.latency:
                 time.sleep(self.latency)
