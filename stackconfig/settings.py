@@ -148,7 +148,8 @@ def _isolation_check(raw: Mapping[str, Any], production: bool, project_dir: Path
     not set the key reaches the program as unset (the CLI hands every stack a key's declared default). A production
     stack may turn the check off only explicitly, in its own stack file: the program reads Pulumi.yaml's declaration
     (``project_dir``) and refuses a production `false` while that declares any other default, since the value could
-    then be the project's default rather than the stack's own choice.
+    then be the project's default rather than the stack's own choice. Without a default there (the key undeclared,
+    or declared without one, which makes it required), the value can only be the stack's own.
     """
     key = full("isolationCheck")
     value = raw.get(key)
@@ -159,8 +160,9 @@ def _isolation_check(raw: Mapping[str, Any], production: bool, project_dir: Path
         return True
     enabled = value in (True, "true")
     if not enabled and production and project_dir is not None:
+        # No default at all (the key undeclared, or declared without one) can only mean the stack's own value.
         declared = declared_default(project_dir, "isolationCheck")
-        if declared != "":
+        if declared is not None and declared != "":
             problems.add(
                 key,
                 f"is false in a production stack while Pulumi.yaml declares the default {declared!r}: a production "

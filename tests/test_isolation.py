@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policy.patterns import NamePattern, Relation, name_patterns_in_text, reaching_regex, subject_in_text
+from stackconfig import ConfigError, parse_settings
 from tests.conftest import COMPARTMENT, TENANCY, valid_config
 from tests.projects import DEV, PROD, write_project
 from tools import plan
@@ -34,7 +35,7 @@ from tools.engine.types import (
     REPOSITORY,
 )
 from tools.harness import StackRun, run_program, run_stack
-from tools.stackfiles import PROJECT_DIR, stack_names
+from tools.stackfiles import PROJECT_DIR, encode_config, stack_names
 from tools.stacks import prefix_overlaps
 
 OURS = {"managed-by": "pulumi", "pulumi-stack": "ocir/test"}
@@ -385,6 +386,15 @@ def test_a_production_stack_turns_it_off_only_in_its_own_stack_file(tmp_path: Pa
     assert str(run.error).startswith("ocir:isolationCheck: is false in a production stack while Pulumi.yaml declares")
     assert (run.resources, run.invokes) == ([], [])
     assert run_stack("dev", project_dir=defaulted).error is None  # outside production the default may turn it off
+    # Declared without a default (required), or not at all: a false can only be the stack's own.
+    undeclared = tmp_path / "undeclared"
+    undeclared.mkdir()
+    del document["config"]["isolationCheck"]
+    (undeclared / "Pulumi.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+    production_off = encode_config(valid_config(production=True, isolationCheck=False, images=[]))
+    assert parse_settings(production_off, project_dir=undeclared).isolation_check is False
+    with pytest.raises(ConfigError, match=r"^ocir:isolationCheck: is false in a production stack"):
+        parse_settings(production_off, project_dir=defaulted)
 
 
 # --- the plan -------------------------------------------------------------------------------------------------------
