@@ -33,8 +33,11 @@ from policy.patterns import (
 )
 from policy.statement import StatementError, parse_statement
 
+from .keys import full
+
 GONE = ("DELETING", "DELETED")
 """Lifecycle states of what no longer grants or holds anything (policies, compartments, repositories)."""
+PREFIX = full("prefix")
 MAX_LINES = 20
 """Findings shown in one refusal; the rest are counted."""
 
@@ -194,12 +197,12 @@ def _inside_message(
         what = f"the same repositories as this stack's {stack.pattern}"
         advice = (
             "another stack or a hand-written policy already uses this prefix; each project needs a prefix of its own: "
-            "choose another ocir:prefix, or delete that policy if it is this project's old one (the recipe's)"
+            f"choose another {PREFIX}, or delete that policy if it is this project's old one (the recipe's)"
         )
     else:
         what = f"repositories {pattern}, inside this stack's {stack.pattern}"
         advice = (
-            f"another project's prefix starts with {stack.start}; choose an ocir:prefix that no other project's "
+            f"another project's prefix starts with {stack.start}; choose an {PREFIX} that no other project's "
             "prefix starts with (and that starts no other's)"
         )
     return (
@@ -233,17 +236,17 @@ def judge_repositories(repositories: Iterable[TenancyRepository], stack: Stack) 
         if index is not None:
             advice = (
                 f"if it is the one this stack declares (a first push made it, or an earlier stack retained it), adopt "
-                f"it: ocir:images[{index}].repositoryOcid: {repository.id} (docs/adopting-repositories.md); "
-                "otherwise delete it or choose another ocir:prefix"
+                f"it: {full('images')}[{index}].repositoryOcid: {repository.id} (docs/adopting-repositories.md); "
+                f"otherwise delete it or choose another {PREFIX}"
             )
         elif other and other != stack.stack_tag:
             advice = (
                 f"stack {other} created it, so that stack's prefix starts with {stack.start} (or is this one): choose "
-                "an ocir:prefix that no other stack's prefix starts with"
+                f"an {PREFIX} that no other stack's prefix starts with"
             )
         else:
             advice = (
-                "delete or rename it if nobody uses it, or choose an ocir:prefix that no existing repository's name "
+                f"delete or rename it if nobody uses it, or choose an {PREFIX} that no existing repository's name "
                 "starts with"
             )
         judgement.errors.append(

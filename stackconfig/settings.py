@@ -167,7 +167,7 @@ def _isolation_check(raw: Mapping[str, Any], production: bool, project_dir: Path
                 key,
                 f"is false in a production stack while Pulumi.yaml declares the default {declared!r}: a production "
                 'stack turns the check off only in its own stack file. Declare the key with default: "" in '
-                "Pulumi.yaml and write ocir:isolationCheck: false in this stack's file (docs/isolation.md)",
+                f"Pulumi.yaml and write {key}: false in this stack's file (docs/isolation.md)",
             )
     return enabled
 
