@@ -61,6 +61,7 @@ $(POLICY_VENV)/.installed: policy/requirements.txt
 
 bench: $(VENV)/.runtime
 	$(BIN)/python benchmarks/eval_vs_import.py
+	$(BIN)/python benchmarks/isolation.py
 
 # Start the private engine and print the line that points the tests and the docker CLI at it:
 #   make engine && eval "$$(tools/local-dockerd.sh env /tmp/ocir-engine)" && make test

@@ -18,6 +18,7 @@ from components.statements import (
     repositories_location,
     scanning_location,
 )
+from policy.patterns import NamePattern, prefix_pattern
 from policy.statement import Clause, Statement, StatementError, parse_statement
 from stackconfig import Settings
 
@@ -44,14 +45,12 @@ PUSHED_REFERENCES = {
 # --- IAM statements --------------------------------------------------------------------------
 
 
-def _is_prefix_clause(clause: Clause, prefix: str) -> bool:
-    """``target.repo.name = /<prefix>-…/`` (or an exact name that starts with ``<prefix>-``)."""
-    return (
-        clause.variable.lower() == "target.repo.name"
-        and clause.operator == "="
-        and clause.kind in ("pattern", "quoted")
-        and clause.value.lower().startswith(f"{prefix.lower()}-")
-    )
+def _is_own_clause(clause: Clause, prefix: str) -> bool:
+    """``target.repo.name = /<prefix>-*/``: the stack's own pattern and no other (case-insensitive, as OCI matches).
+
+    A narrower pattern (``/<prefix>-dev-*/``) or an exact name is refused too: the program never writes one, and
+    a name inside the prefix may be another project's (stackconfig/isolation.py)."""
+    return NamePattern.of(clause) == prefix_pattern(prefix) and clause.kind == "pattern"
 
 
 def _is_list_clause(clause: Clause) -> bool:
@@ -113,7 +112,7 @@ def read_grant_problems(
             f"repositories are: 'in {grant.location}' ({grant.location_key})"
         )
     clauses = statement.clauses
-    if not clauses or statement.combinator == "any" or not all(_is_prefix_clause(c, grant.prefix) for c in clauses):
+    if not clauses or statement.combinator == "any" or not all(_is_own_clause(c, grant.prefix) for c in clauses):
         problems.append(
             f"{text!r} is not limited to the stack's repositories: a puller's statement must say "
             f"'where target.repo.name = /{grant.prefix}-*/'"
@@ -121,8 +120,13 @@ def read_grant_problems(
     return problems
 
 
-def statement_problems(text: Any, settings: Settings) -> list[str]:
-    """Why one statement is not allowed for this stack (empty when it is)."""
+def statement_problems(text: Any, settings: Settings, grants: Sequence[ReadGrant] | None = None) -> list[str]:
+    """Why one statement is not allowed for this stack (empty when it is).
+
+    A statement for the stack's group must be its own grant: manage (or less) on exactly ``/<prefix>-*/``, or the
+    list statement when asked. A dynamic-group or read statement, or one for a puller, must be one of ``grants``
+    (default: what the config asks for, read_grants), exactly. Anything else, another pattern included, is refused.
+    """
     if not isinstance(text, str):
         return [f"statement {text!r} is not a string"]
     try:
@@ -131,7 +135,7 @@ def statement_problems(text: Any, settings: Settings) -> list[str]:
         return [f"cannot parse {text!r}: {error}; the pack refuses statements it cannot read"]
     if statement.subject == "service":
         return service_statement_problems(text, statement, settings)
-    grants = read_grants(settings)
+    grants = read_grants(settings) if grants is None else grants
     to_puller = any(grant.principal.same_as(statement.subject, statement.group, statement.domain) for grant in grants)
     if statement.subject == "dynamic-group" or statement.verb == "read" or to_puller:
         return read_grant_problems(text, statement, grants, settings.key("pullers"))
@@ -153,16 +157,16 @@ def statement_problems(text: Any, settings: Settings) -> list[str]:
             problems.append(f"{text!r} is the list statement, but {settings.key('allowListRepositories')} is not true")
         return problems
     scoped = bool(clauses) and (
-        all(_is_prefix_clause(c, settings.prefix) for c in clauses)
+        all(_is_own_clause(c, settings.prefix) for c in clauses)
         if statement.combinator in (None, "any")
-        else any(_is_prefix_clause(c, settings.prefix) for c in clauses)
-        and all(c.operator == "=" and (_is_prefix_clause(c, settings.prefix) or _is_list_clause(c)) for c in clauses)
+        else any(_is_own_clause(c, settings.prefix) for c in clauses)
+        and all(c.operator == "=" and (_is_own_clause(c, settings.prefix) or _is_list_clause(c)) for c in clauses)
     )
     if not scoped:
         problems.append(
             f"{text!r} is not limited to the stack's repositories: it must say "
-            f"'where target.repo.name = /{settings.prefix}-*/' (only the list statement may differ, "
-            "and it may only inspect with the list-operation condition)"
+            f"'where target.repo.name = /{settings.prefix}-*/', that pattern exactly (only the list statement may "
+            "differ, and it may only inspect with the list-operation condition)"
         )
     return problems
 
@@ -200,7 +204,8 @@ def policy_problems(props: Mapping[str, Any], settings: Settings) -> list[str]:
     statements = props.get("statements")
     if not isinstance(statements, Sequence) or isinstance(statements, str) or not statements:
         return [f"statements must be a non-empty list of strings, got {statements!r}"]
-    return [problem for statement in statements for problem in statement_problems(statement, settings)]
+    grants = read_grants(settings)
+    return [problem for statement in statements for problem in statement_problems(statement, settings, grants)]
 
 
 # --- repositories and images -----------------------------------------------------------------

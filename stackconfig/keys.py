@@ -72,6 +72,12 @@ KEYS: tuple[Key, ...] = (
         "true in a production stack and false otherwise.",
     ),
     Key(
+        "isolationCheck",
+        "Before declaring anything, check the tenancy for policies and repositories of other projects that the "
+        "stack's grant would reach: true or false; unset means true. A production stack turns it off only in its "
+        "own stack file.",
+    ),
+    Key(
         "promoteFrom",
         "Fully qualified stack (<organization>/<project>/<stack>) whose pushed images this stack copies by "
         "digest instead of building; empty to build.",

@@ -4,6 +4,12 @@ Each check fails with a `pulumi.RunError` whose one line names the config key to
 preview stops with nothing declared instead of `pulumi up` failing half-way.
 """
 
+import asyncio
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
 import pulumi
 
 from components import naming
@@ -16,8 +22,10 @@ from components.tokens import (
     check_token_slots,
     existing_tokens,
 )
+from policy.patterns import name_regex, reaching_regex
 
-from .settings import Settings
+from .isolation import GONE, Stack, TenancyPolicy, TenancyRepository, judge, shown
+from .settings import Settings, program_tags
 
 
 def _check_user_tokens(
@@ -96,7 +104,175 @@ def check_adopted_repositories(settings: Settings) -> None:
             raise pulumi.RunError(f"{key}: {error}") from error
 
 
+def _one_line(text: str) -> str:
+    """The provider's several-line error (terraform-provider-oci `tfresource/errors.go`) on one line."""
+    return re.sub(r"\s*\n\s*", "; ", str(text).strip())
+
+
+def _refusal(what: str, permission: str, where: tuple[str, str], error: BaseException) -> pulumi.RunError:
+    """The lookup's failure on one line, naming the permission it needs and the off switch.
+    ``where``: the isolationCheck config key and the stack's name."""
+    key, stack = where
+    return pulumi.RunError(
+        f"{key}: cannot list {what}: {_one_line(str(error))}. The user deploying the stack needs "
+        f"'{permission} in tenancy' (docs/isolation.md); to deploy without the check, set "
+        f"{key}: false in Pulumi.{stack}.yaml"
+    )
+
+
+def _looked_up(what: str, permission: str, where: tuple[str, str], lookup: Callable[[], Any]) -> Any:
+    """``lookup()``, or the refusal naming the permission it needs (``_refusal``)."""
+    try:
+        return lookup()
+    except Exception as error:
+        raise _refusal(what, permission, where, error) from error
+
+
+POLICY_LOOKUPS_AT_ONCE = 8
+"""How many `get_policies` invokes are in flight at once, at most. Each is one ListPolicies call per page in the
+provider; a tenancy's compartments are looked up this many at a time rather than one after another, and no more,
+so that a tenancy of hundreds of compartments does not meet OCI's request limits (429) in one burst. The SDK sends
+each invoke from asyncio's default executor, whose threads CPython caps at CPU count + 4: on a 2-core runner, 6."""
+
+
+GET_POLICIES = "oci:Identity/getPolicies:getPolicies"
+
+
+def _policies_per_compartment(compartments: list[str], filters: list[Any]) -> list[Any]:
+    """`get_policies` for each compartment, ``POLICY_LOOKUPS_AT_ONCE`` at a time, in the order given: each
+    result (`identity.GetPoliciesResult`), or the exception its invoke failed with.
+
+    What `identity.get_policies` sends (pulumi-oci sdk/python/pulumi_oci/identity/get_policies.py: the token, the
+    arguments, the package's version in the options), through the SDK's `invoke_async`, the coroutine its blocking
+    `invoke` waits for (pulumi/pulumi sdk/python/lib/pulumi/runtime/invoke.py). The engine and the provider serve
+    invokes concurrently (each is a gRPC call). The program waits for all of them before it declares anything, the
+    way the blocking invoke waits (`sync_await._sync_await`, pumping the SDK's event loop). Not the output form
+    (`get_policies_output`): the SDK awaits every Output when the program ends (`stack.py`, `wait_for_rpcs`), so a
+    refused lookup would fail the run with the provider's raw error instead of the one-line refusal."""
+    from pulumi.runtime.sync_await import _sync_await
+    from pulumi_oci import _utilities, identity
+
+    async def every() -> list[Any]:
+        gate = asyncio.Semaphore(POLICY_LOOKUPS_AT_ONCE)
+
+        async def one(compartment_id: str) -> Any:
+            args = {"compartmentId": compartment_id, "filters": filters, "name": None, "state": None}
+            async with gate:
+                return await pulumi.runtime.invoke_async(
+                    GET_POLICIES, args, opts=_utilities.get_invoke_opts_defaults(), typ=identity.GetPoliciesResult
+                )
+
+        return await asyncio.gather(*(one(compartment_id) for compartment_id in compartments), return_exceptions=True)
+
+    return _sync_await(every())
+
+
+def tenancy_contents(
+    tenancy_ocid: str, start: str, where: tuple[str, str]
+) -> tuple[list[TenancyPolicy], list[TenancyRepository]]:
+    """The tenancy's policies that may reach names starting with ``start`` (one `get_policies` per compartment: the
+    root and each live compartment below it, listed with `get_compartments` over the whole subtree) and its
+    repositories whose names start with ``start`` in the provider's region (one `get_container_repositories` over
+    the root's subtree). Each lookup returns all its pages: the provider's data source follows OCI's next-page token
+    itself, then applies the filter (docs/isolation.md). All of them return before anything is declared; the
+    policies' lookups run several at a time (``_policies_per_compartment``). ``where``: the isolationCheck config
+    key and the stack's name, for errors."""
+    from pulumi_oci import artifacts, identity
+
+    listed = _looked_up(
+        "the tenancy's compartments (oci.identity.get_compartments)",
+        "inspect compartments",
+        where,
+        lambda: identity.get_compartments(
+            compartment_id=tenancy_ocid, compartment_id_in_subtree=True, access_level="ANY"
+        ),
+    )
+    compartments = [tenancy_ocid] + [
+        compartment.id
+        for compartment in listed.compartments or []
+        if compartment.state not in GONE and compartment.id != tenancy_ocid
+    ]
+    # Only the policies with a statement whose repository-name condition may reach this prefix cross from the
+    # provider to the program; the provider still reads every page (docs/isolation.md).
+    statements = [identity.GetPoliciesFilterArgs(name="statements", values=[reaching_regex(start)], regex=True)]
+    names = [artifacts.GetContainerRepositoriesFilterArgs(name="display_name", values=[name_regex(start)], regex=True)]
+    policies: list[TenancyPolicy] = []
+    for compartment_id, listed_policies in zip(
+        compartments, _policies_per_compartment(compartments, statements), strict=True
+    ):
+        if isinstance(listed_policies, BaseException):
+            what = f"the policies in compartment {compartment_id} (oci.identity.get_policies)"
+            raise _refusal(what, "inspect policies", where, listed_policies) from listed_policies
+        policies.extend(
+            TenancyPolicy(
+                id=policy.id or "",
+                name=policy.name or "",
+                compartment_id=policy.compartment_id or compartment_id,
+                statements=tuple(policy.statements or ()),
+                freeform_tags=dict(policy.freeform_tags or {}),
+                state=policy.state or "ACTIVE",
+            )
+            for policy in listed_policies.policies or []
+        )
+    listed_repositories = _looked_up(
+        "the tenancy's repositories (oci.artifacts.get_container_repositories)",
+        "inspect repos",
+        where,
+        functools.partial(
+            artifacts.get_container_repositories,
+            compartment_id=tenancy_ocid,
+            compartment_id_in_subtree=True,
+            filters=names,
+        ),
+    )
+    repositories = [
+        TenancyRepository(
+            id=item.id or "",
+            name=item.display_name or "",
+            compartment_id=item.compartment_id or "",
+            freeform_tags=dict(item.freeform_tags or {}),
+            state=item.state or "AVAILABLE",
+        )
+        for collection in listed_repositories.container_repository_collections or []
+        for item in collection.items or []
+    ]
+    return policies, repositories
+
+
+def this_stack(settings: Settings) -> Stack:
+    """What makes a policy or repository this stack's: its names, its tags, what it declares and adopts."""
+    return Stack(
+        prefix=settings.prefix,
+        group_name=settings.group_name,
+        identity_domain=settings.identity_domain,
+        tags=program_tags(pulumi.get_project(), pulumi.get_stack()),
+        namespace=settings.namespace,
+        declared={naming.repository_name(settings.prefix, spec.name): spec.index for spec in settings.images},
+        adopted=frozenset(spec.repository_ocid for spec in settings.images if spec.repository_ocid),
+    )
+
+
+def check_isolation(settings: Settings) -> None:
+    """No policy of another project inside this stack's grant, no repository of another under its prefix
+    (stackconfig/isolation.py); a grant of another group's that covers this stack's is a warning."""
+    key = settings.key("isolationCheck")
+    if not settings.isolation_check:
+        pulumi.log.warn(
+            f"{key} is false: this stack does not check the tenancy for other projects' policies and "
+            f"repositories that /{settings.prefix}-*/ reaches (docs/isolation.md)"
+        )
+        return
+    own = this_stack(settings)
+    policies, repositories = tenancy_contents(settings.tenancy_ocid, own.start, (key, pulumi.get_stack()))
+    judgement = judge(policies, repositories, own)
+    for warning in judgement.warnings:
+        pulumi.log.warn(f"{settings.key('prefix')}: {warning}")
+    if judgement.errors:
+        raise pulumi.RunError("\n".join(f"{settings.key('prefix')}: {line}" for line in shown(judgement.errors)))
+
+
 def preflight(settings: Settings) -> None:
     check_tokens(settings)
     check_adopted_repositories(settings)
     warn_unchecked_membership(settings)
+    check_isolation(settings)

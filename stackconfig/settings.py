@@ -83,6 +83,9 @@ class Settings:
         """The config key for an OcirProjectArgs path (``images[1].tag`` -> the key of that entry's tag)."""
         return key_of(self.namespace, path, [image.index for image in self.images], list(self.puller_indexes))
 
+    isolation_check: bool = True
+    """isolationCheck: look for other projects' grants and repositories before declaring (unset: true)."""
+
     @property
     def registry_server(self) -> str:
         return self.registry_host or naming.registry_server(self.region)
@@ -177,6 +180,51 @@ def _vulnerability_scanning(raw: Mapping[str, Any], namespace: str, production: 
     return value in (True, "true")
 
 
+def _isolation_check(
+    raw: Mapping[str, Any], namespace: str, production: bool, project_dir: Path | None, problems: Problems
+) -> bool:
+    """isolationCheck: true or false when the stack says so; unset is true, in every stack.
+
+    Declared untyped with the default "" in Pulumi.yaml, like vulnerabilityScanning, so that a stack that does
+    not set the key reaches the program as unset (the CLI hands every stack a key's declared default). A production
+    stack may turn the check off only explicitly, in its own stack file: the program reads Pulumi.yaml's declaration
+    (``project_dir``) and refuses a production `false` while that declares any other default, since the value could
+    then be the project's default rather than the stack's own choice. Without a default there (the key undeclared,
+    or declared without one, which makes it required), the value can only be the stack's own.
+    """
+    key = full(namespace, "isolationCheck")
+    value = raw.get(key)
+    if value is None or value == "":
+        return True
+    if not isinstance(value, bool) and value not in ("true", "false"):
+        problems.add(key, f"must be true or false (or unset: true), got {value!r}")
+        return True
+    enabled = value in (True, "true")
+    if not enabled and production and project_dir is not None:
+        # No default at all (the key undeclared, or declared without one) can only mean the stack's own value.
+        declared = declared_default(project_dir, "isolationCheck")
+        if declared is not None and declared != "":
+            problems.add(
+                key,
+                f"is false in a production stack while Pulumi.yaml declares the default {declared!r}: a production "
+                'stack turns the check off only in its own stack file. Declare the key with default: "" in '
+                f"Pulumi.yaml and write {key}: false in this stack's file (docs/isolation.md)",
+            )
+    return enabled
+
+
+def declared_default(project_dir: Path, name: str) -> Any:
+    """The default Pulumi.yaml declares for the project key ``name`` (None when it declares none, or no such key)."""
+    import yaml
+
+    try:
+        project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return None
+    declaration = (project.get("config") or {}).get(name) if isinstance(project, dict) else None
+    return declaration.get("default") if isinstance(declaration, dict) else None
+
+
 def _provider_region_problem(region: str, provider_region: Any) -> str | None:
     """The region key and oci:region must name one region: repositories are created where the provider is."""
     if not isinstance(provider_region, str) or not provider_region:
@@ -220,6 +268,7 @@ def parse_settings(raw: Mapping[str, Any], namespace: str, *, project_dir: Path 
     allow_list = boolean(raw.get(key("allowListRepositories")), key("allowListRepositories"), problems)
     production = boolean(raw.get(key("production")), key("production"), problems)
     scanning = _vulnerability_scanning(raw, namespace, production, problems)
+    isolation = _isolation_check(raw, namespace, production, project_dir, problems)
     promote_from = values["promoteFrom"]
     if promote_from is not None:
         try:
@@ -264,6 +313,7 @@ def parse_settings(raw: Mapping[str, Any], namespace: str, *, project_dir: Path 
         pull_user_name=values["pullUserName"],
         pull_user_domain=values["pullUserDomain"],
         pull_token_rotation=values["pullTokenRotation"],
+        isolation_check=isolation,
     )
     try:
         with config_keys(settings.key_of):
@@ -289,7 +339,9 @@ def _key_order(namespace: str) -> Callable[[tuple[str, str]], int]:
     return position
 
 
-_NOT_STRINGS = frozenset({"allowListRepositories", "production", "images", "pullers", "vulnerabilityScanning"})
+_NOT_STRINGS = frozenset(
+    {"allowListRepositories", "production", "images", "pullers", "vulnerabilityScanning", "isolationCheck"}
+)
 
 
 def read_pulumi_config(namespace: str) -> dict[str, Any]:

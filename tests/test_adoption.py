@@ -51,7 +51,7 @@ def test_a_stack_file_that_is_not_a_mapping_is_named(tmp_path: Path, capsys: pyt
 
 
 def test_plan_defaults_to_dev_or_else_the_first_stack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    write_project(tmp_path, {"staging": DEV, "live": PROD})
+    write_project(tmp_path, {"staging": {**DEV, f"{NS}:prefix": "p-shop-stg"}, "live": PROD})
     assert plan.main(["--project-dir", str(tmp_path)]) == 0
     assert capsys.readouterr().out.startswith(f"Plan for stack {NS}/live\n")
     write_project(tmp_path, {"dev": DEV})

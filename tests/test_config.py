@@ -31,6 +31,9 @@ def test_minimal_config_takes_the_secure_defaults() -> None:
     assert settings.tenancy_namespace is None  # looked up
     assert settings.user_name is None  # looked up
     assert settings.registry_server == "fra.ocir.io"
+    assert settings.isolation_check is True  # unset: the tenancy is checked
+    assert parse(valid_config(isolationCheck="")).isolation_check is True  # Pulumi.yaml's default: unset
+    assert parse(valid_config(isolationCheck=False)).isolation_check is False
     assert settings.images == (ImageSpec(name="api", tag="1.0"),)
     (image,) = settings.images
     assert (image.context, image.dockerfile_path, image.public, image.immutable) == (
@@ -402,6 +405,8 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str, str]] = [
         f"{NS}:images[0].platform",
         "one platform",
     ),
+    ("isolation check not a boolean", {"isolationCheck": "off"}, f"{NS}:isolationCheck", "must be true or false"),
+    ("isolation check a number", {"isolationCheck": 0}, f"{NS}:isolationCheck", "must be true or false"),
 ]
 
 

@@ -28,6 +28,7 @@ PACK_MODULES = (
     "policy.pack",
     "policy.rules",
     "policy.statement",
+    "policy.patterns",
     "stackconfig",
     "stackconfig.settings",
     "stackconfig.images",

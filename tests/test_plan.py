@@ -60,11 +60,14 @@ def test_json_plan_is_complete_and_machine_readable(project: Path, capsys: pytes
     assert image["secretInputs"] == ["registry.password"]
     assert "p-shop-prd-storefront-repository" in image["dependsOn"]
     # prod looks up its namespace and user name at deploy time, and every stack first counts the
-    # push user's auth tokens: the plan says so.
+    # push user's auth tokens and reads the tenancy's compartments, policies and repositories: the plan says so.
     assert {lookup["function"] for lookup in document["lookups"]} == {
         "oci:ObjectStorage/getNamespace:getNamespace",
         "oci:Identity/getUser:getUser",
         "oci:Identity/getAuthTokens:getAuthTokens",
+        "oci:Identity/getCompartments:getCompartments",
+        "oci:Identity/getPolicies:getPolicies",
+        "oci:Artifacts/getContainerRepositories:getContainerRepositories",
     }
     assert image["inputs"]["imageName"] == "eu-frankfurt-1.ocir.io/<tenancy-namespace>/p-shop-prd-storefront:1.0.0"
     assert document["outputs"]["policyId"] == "(known after apply)"

@@ -238,7 +238,26 @@ def test_a_widened_statement_is_a_risk() -> None:
     policy = next(r for r in head["resources"] if r["type"] == "oci:Identity/policy:Policy")
     policy["inputs"]["statements"] = [MANAGE.format(prefix="p-test").replace("-*/", "*/")]
     found = _risks(base, head)
-    assert found == [f"IAM statement **granted**: `{MANAGE.format(prefix='p-test').replace('-*/', '*/')}`"]
+    assert found == [
+        "The grant **widens**: `/p-test*/` replaces `/p-test-*/`, so the group may now reach every repository whose "
+        "name starts with `p-test`, not only those starting with `p-test-`: other projects' too, if their prefix "
+        "starts like this one. Check that none does (the stack's `prefix` config key, docs/isolation.md).",
+        f"IAM statement **granted**: `{MANAGE.format(prefix='p-test').replace('-*/', '*/')}`",
+    ]
+
+
+def test_a_prefix_change_that_widens_the_grant_is_a_risk() -> None:
+    widened = _risks(document(prefix="p-shop-dev"), document(prefix="p-shop"))
+    assert (
+        "The grant **widens**: `/p-shop-*/` replaces `/p-shop-dev-*/`, so the group may now reach every repository "
+        "whose name starts with `p-shop-`, not only those starting with `p-shop-dev-`: other projects' too, if their "
+        "prefix starts like this one. Check that none does (the stack's `prefix` config key, docs/isolation.md)."
+    ) in widened
+    markdown = render_markdown(document(prefix="p-shop-dev"), document(prefix="p-shop"))
+    assert "- The grant **widens**: `/p-shop-*/` replaces `/p-shop-dev-*/`" in markdown.split("#### Risks", 1)[1]
+    # Narrowing, or moving to an unrelated prefix, widens nothing.
+    for base, head in (("p-shop", "p-shop-dev"), ("p-shop-dev", "p-finch"), ("p-shop", "p-shopx")):
+        assert not any("widens" in line for line in _risks(document(prefix=base), document(prefix=head))), head
 
 
 def test_deleting_the_policy_is_a_risk() -> None:

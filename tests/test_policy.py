@@ -144,6 +144,21 @@ def test_widened_statements_are_caught(text: str, reason: str) -> None:
     assert all(reason in violation.message for violation in found), found
 
 
+@pytest.mark.parametrize(
+    "pattern",
+    [f"/{PREFIX}-dev-*/", f"'{PREFIX}-api'", f"'{PREFIX}-*'", f"/{PREFIX}-*-api/", f"/*{PREFIX}-*/"],
+)
+def test_a_narrower_or_other_pattern_than_the_stacks_own_is_caught(pattern: str) -> None:
+    # /p-test-dev-*/ is inside the stack's prefix, but it may be another project's (p-test-dev): the program only
+    # ever writes /<prefix>-*/, and the pack allows that pattern alone.
+    (violation,) = statements_violations([MANAGE.replace(f"/{PREFIX}-*/", pattern)])
+    assert "that pattern exactly" in violation.message
+
+
+def test_the_stacks_own_pattern_passes_in_any_case() -> None:
+    assert statements_violations([MANAGE.replace(f"/{PREFIX}-*/", f"/{PREFIX.upper()}-*/")]) == []
+
+
 def test_list_statement_only_when_the_stack_asks_for_it() -> None:
     assert statements_violations([MANAGE, LIST], allowListRepositories=True) == []
     (violation,) = statements_violations([MANAGE, LIST], allowListRepositories=False)
@@ -187,6 +202,8 @@ def test_the_stacks_pullers_may_read_its_repositories_where_they_are() -> None:
         (PULL_GROUP.replace(" repos ", " all-resources "), "may only read repos"),
         (PULL_GROUP.replace(f"compartment id {COMPARTMENT}", "tenancy"), "applies in tenancy"),
         (PULL_NODES.replace(f"/{PREFIX}-*/", "/p-*/"), "not limited"),
+        # Inside the prefix but narrower: it may be another project's (docs/isolation.md).
+        (PULL_NODES.replace(f"/{PREFIX}-*/", f"/{PREFIX}-dev-*/"), "not limited"),
         (PULL_NODES.split(" where ")[0], "not limited"),
         (PULL_GROUP.replace("where ", "where any {request.operation='x', ") + "}", "not limited"),
         (PULL_GROUP.replace("deployers", "other-team"), "does not list as a puller"),

@@ -25,6 +25,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from tools.engine.mocks import OcirMocks
 from tools.engine.monitor import Invocation, RecordingMonitor, Registration
+from tools.engine.tenancy import Tenancy
 from tools.engine.wire import SECRET_SIG, SECRET_VALUE_SIG, UNKNOWN, mask
 from tools.stackfiles import PROJECT_DIR, check_declared_config, encode_config, load_stack_config, project_name
 
@@ -269,6 +270,59 @@ def reference_outputs(run: StackRun) -> dict[str, Any]:
     }
 
 
+def declared_tenancy(values: Mapping[str, Any], project: str, stack: str) -> Tenancy:
+    """The tenancy as the stack file's own declarations would leave it, and nothing else: the root and the stack's
+    compartment, the stack's policies (its statements, names and tags) and its repositories (tagged as the stack
+    tags them; an adopted one untagged, as a first push leaves it, with the settings the stack declares).
+
+    What the plan's lookups are answered from: an offline plan cannot know what else the tenancy holds, so it
+    shows the stack finding its own and nothing of anyone else's. A config that does not parse gives an empty
+    tenancy (the program reports the config's errors before it looks anything up).
+    """
+    from components import naming
+    from components.statements import policy_statements, repositories_location, scanning_statements
+    from stackconfig import ConfigError, parse_settings, program_tags
+
+    try:
+        settings = parse_settings(values, project, project_dir=None)
+    except ConfigError:
+        return Tenancy()
+    root, compartment = settings.tenancy_ocid, settings.compartment_ocid
+    tags = program_tags(project, stack)
+
+    def policy(kind: str, name: str, statements: list[str]) -> dict[str, Any]:
+        return {"id": f"ocid1.policy.oc1..declared{kind}", "name": name, "statements": statements,
+                "freeformTags": dict(tags), "state": "ACTIVE"}  # fmt: skip
+
+    compartments = []
+    if compartment != root:
+        compartments.append({"id": compartment, "name": "compartmentOcid", "compartmentId": root, "state": "ACTIVE"})
+    statements = policy_statements(
+        settings.prefix,
+        settings.group_name,
+        settings.identity_domain,
+        settings.allow_list_repositories,
+        settings.pullers,
+        repositories_location(root, compartment),
+    )
+    policies = [policy("access", naming.policy_name(settings.prefix), statements)]
+    if settings.vulnerability_scanning and settings.images:
+        scanning = scanning_statements(root, compartment)
+        policies.append(policy("scanning", naming.scanning_policy_name(settings.prefix), scanning))
+    repositories = {
+        spec.repository_ocid or f"ocid1.containerrepo.oc1..declared{spec.index:04d}": {
+            "displayName": naming.repository_name(settings.prefix, spec.name),
+            "compartmentId": compartment,
+            "isPublic": spec.public,
+            "isImmutable": spec.immutable,
+            "state": "AVAILABLE",
+            "freeformTags": {} if spec.repository_ocid else dict(tags),
+        }
+        for spec in settings.images
+    }
+    return Tenancy(root=root, compartments=compartments, policies={root: policies}, repositories=repositories)
+
+
 def run_stack(stack: str, *, project_dir: Path = PROJECT_DIR, **kwargs: Any) -> StackRun:
     """Evaluate the program with the config of ``Pulumi.<stack>.yaml``.
 
@@ -282,6 +336,10 @@ def run_stack(stack: str, *, project_dir: Path = PROJECT_DIR, **kwargs: Any) -> 
     kwargs.setdefault("secret_keys", config.secret_keys)
     source = config.values.get(config.key("promoteFrom"), "").split("/")
     mocks = kwargs.setdefault("mocks", OcirMocks())
+    if isinstance(mocks, OcirMocks) and mocks.plan and mocks.tenancy == Tenancy():
+        # A plan's lookups are answered from the stack file's own declarations (declared_tenancy).
+        mocks.tenancy = declared_tenancy(config.values, config.project, stack)
+        mocks.existing_repositories = mocks.tenancy.repositories
     if (
         len(source) == 3
         and source[1] == config.project

@@ -29,6 +29,7 @@ from .engine.wire import UNKNOWN, is_secret, secret_paths
 from .harness import StackRun, run_stack
 from .plan_diff import is_cloud_resource
 from .stackfiles import PROJECT_DIR, StackFileError, load_stack_config, project_name, stack_names
+from .stacks import prefix_overlaps
 
 SECRET = "[secret]"
 COMPUTED = "(known after apply)"
@@ -293,13 +294,13 @@ def render_text(document: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _failed(stack: str, project_dir: Path, errors: str) -> dict[str, Any]:
+def _failed(stack: str, project_dir: Path, errors: list[str]) -> dict[str, Any]:
     """The plan of a failed run says so, so that a diff of it fails instead of reading "no resources"."""
     try:
         project = project_name(project_dir)
     except StackFileError:
         project = ""
-    return {"project": project, "stack": stack, "errors": errors.splitlines()}
+    return {"project": project, "stack": stack, "errors": errors}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -322,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no stack file Pulumi.{args.stack}.yaml (stacks here: {known})", file=sys.stderr)
         return 2
     try:
+        # The program sees only its own stack: whether another stack file's prefix overlaps is checked here.
+        overlaps = [overlap.message() for overlap in prefix_overlaps(args.project_dir) if overlap.involves(args.stack)]
         run = run_stack(
             args.stack, project_dir=args.project_dir, mocks=OcirMocks(plan=True), preview=True, raise_errors=False
         )
@@ -329,12 +332,13 @@ def main(argv: list[str] | None = None) -> int:
         # `<file>:<line>:<column>: <what>`, as compilers say it, or the CLI's line for config it refuses.
         print(error, file=sys.stderr)
         if args.json:
-            print(json.dumps(_failed(args.stack, args.project_dir, str(error)), indent=2))
+            print(json.dumps(_failed(args.stack, args.project_dir, str(error).splitlines()), indent=2))
         return 1
-    if run.error is not None:
-        print(f"error: stack {args.stack} is not valid:\n{run.error}", file=sys.stderr)
+    errors = overlaps + (str(run.error).splitlines() if run.error is not None else [])
+    if errors:
+        print(f"error: stack {args.stack} is not valid:", *errors, sep="\n", file=sys.stderr)
         if args.json:
-            print(json.dumps(_failed(args.stack, args.project_dir, str(run.error)), indent=2))
+            print(json.dumps(_failed(args.stack, args.project_dir, errors), indent=2))
         return 1
     document = plan_document(run, load_stack_config(args.stack, args.project_dir).values)
     if args.json:

@@ -29,6 +29,9 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
+from policy.patterns import NamePattern, Relation, name_patterns, name_patterns_in_text
+from policy.statement import StatementError, parse_statement
+
 from .engine.steps import Resource, flatten, step
 from .engine.types import AUTH_TOKEN, INDEX, POLICY, REGISTRY_IMAGE, REPOSITORY, SCAN_TARGET
 
@@ -312,6 +315,7 @@ def _risk_lines(change: ResourceChange, old: Mapping[str, Any] | None, new: Mapp
         )
     if change.type == SCAN_TARGET:
         lines += _scan_target_risks(change, old_inputs, new_inputs)
+    lines += _widened_grants(change)
     for line in change.statements:
         if line.startswith("+ "):
             lines.append(f"IAM statement **granted**: {code(line[2:])}")
@@ -320,6 +324,39 @@ def _risk_lines(change: ResourceChange, old: Mapping[str, Any] | None, new: Mapp
         subjects = {text.split()[1].lower() for text in old_statements if len(text.split()) > 1}
         who = "the service it names" if subjects == {"service"} else "its group"
         lines.append(f"The IAM policy {name} is **deleted**: {who} loses what the statements below granted.")
+    return lines
+
+
+def _name_patterns(text: str) -> list[NamePattern]:
+    """The repository-name patterns a statement grants on (policy/patterns.py)."""
+    try:
+        return name_patterns(parse_statement(text))
+    except StatementError:
+        return name_patterns_in_text(text)
+
+
+def _widened_grants(change: ResourceChange) -> list[str]:
+    """A removed grant on ``/X*/`` whose replacement covers more than it: a prefix change such as ``p-shop-dev`` →
+    ``p-shop`` makes the group manage every ``p-shop-…`` repository, other projects' (``p-shop-prod-…``) included."""
+    removed = [pattern for line in change.statements if line.startswith("- ") for pattern in _name_patterns(line[2:])]
+    added = [pattern for line in change.statements if line.startswith("+ ") for pattern in _name_patterns(line[2:])]
+    lines: list[str] = []
+    for old in removed:
+        start = old.text[:-1]
+        if old.exact or not old.text.endswith("*") or "*" in start:
+            continue
+        for new in added:
+            if new.relation(start) is not Relation.COVERS:
+                continue
+            new_start = new.text[:-1]
+            pure = not new.exact and new.text.endswith("*") and "*" not in new_start
+            reach = f"whose name starts with {code(new_start)}" if pure else f"that {code(str(new))} matches"
+            lines.append(
+                f"The grant **widens**: {code(str(new))} replaces {code(str(old))}, so the group may now reach "
+                f"every repository {reach}, not only those starting with {code(start)}: other projects' too, if "
+                "their prefix starts like this one. Check that none does (the stack's `prefix` config key, "
+                "docs/isolation.md)."
+            )
     return lines
 
 

@@ -74,6 +74,62 @@ def list_stacks(project_dir: Path = PROJECT_DIR) -> Stacks:
     return Stacks(tuple(production), tuple(nonproduction), project_name(project_dir))
 
 
+@dataclass(frozen=True)
+class PrefixOverlap:
+    """Two stack files whose grants reach each other's repositories: ``wider``'s prefix plus ``-`` starts
+    ``narrower``'s (or the two prefixes are the same)."""
+
+    wider: str
+    wider_prefix: str
+    narrower: str
+    narrower_prefix: str
+    key: str
+    """The prefix's config key, in the project's namespace (`<project>:prefix`)."""
+
+    def involves(self, stack: str) -> bool:
+        return stack in (self.wider, self.narrower)
+
+    def message(self) -> str:
+        if self.wider_prefix == self.narrower_prefix:
+            return (
+                f"{self.key}: stacks {self.wider} and {self.narrower} both use {self.wider_prefix}: each one's group "
+                f"would manage the other's repositories through /{self.wider_prefix}-*/. Give each stack file a "
+                "prefix that no other stack's starts with (docs/isolation.md)"
+            )
+        return (
+            f"{self.key}: stack {self.wider} ({self.wider_prefix}) and stack {self.narrower} "
+            f"({self.narrower_prefix}): "
+            f"{self.narrower}'s repositories ({self.narrower_prefix}-…) start with {self.wider_prefix}-, so "
+            f"{self.wider}'s group would manage them through /{self.wider_prefix}-*/. Give each stack file a prefix "
+            f"that no other stack's starts with, e.g. {self.wider_prefix}-<stack> for {self.wider} (docs/isolation.md)"
+        )
+
+
+def prefix_overlaps(project_dir: Path = PROJECT_DIR) -> list[PrefixOverlap]:
+    """Every pair of stack files where one stack's ``<prefix>-`` starts the other's (OCI's `/<prefix>-*/` is a
+    case-insensitive "starts with", so that stack's group manages the other's repositories).
+
+    The program sees only its own stack's config, so it cannot find these; the plan command and a test over the
+    stack files do (docs/isolation.md). A stack whose prefix is not a plain string is left to its own plan."""
+    key = f"{project_name(project_dir)}:prefix"
+    prefixes: dict[str, str] = {}
+    for stack in stack_names(project_dir):
+        config = load_stack_config(stack, project_dir)
+        value = config.values.get(key)
+        if isinstance(value, str) and value and key not in config.secret_keys:
+            prefixes[stack] = value
+    overlaps = []
+    stacks = sorted(prefixes)
+    for index, first in enumerate(stacks):
+        for second in stacks[index + 1 :]:
+            a, b = f"{prefixes[first].lower()}-", f"{prefixes[second].lower()}-"
+            if b.startswith(a):
+                overlaps.append(PrefixOverlap(first, prefixes[first], second, prefixes[second], key))
+            elif a.startswith(b):
+                overlaps.append(PrefixOverlap(second, prefixes[second], first, prefixes[first], key))
+    return overlaps
+
+
 def render_text(stacks: Stacks) -> str:
     return "".join(f"{stack}{'  (production)' if stack in stacks.production else ''}\n" for stack in stacks.all)
 

@@ -14,6 +14,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 
+from tools.engine.tenancy import LookupRefusedError, Tenancy
 from tools.engine.types import (
     AUTH_TOKEN,
     GET_AUTH_TOKENS,
@@ -53,6 +54,7 @@ class OcirMocks(pulumi.runtime.Mocks):
         stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
         token_created: str | None = None,
         users: Mapping[str, Mapping[str, Any]] | None = None,
+        tenancy: Tenancy | None = None,
     ) -> None:
         """``stack_outputs``: what a StackReference to each fully qualified stack name reads, values
         in wire form (a secret output wrapped as the engine sends it; see reference_outputs).
@@ -64,7 +66,11 @@ class OcirMocks(pulumi.runtime.Mocks):
 
         ``existing_repositories``: repositories that exist in OCI before the run, by OCID, each as the test
         states it (``displayName``, ``compartmentId``, ``isPublic``, ``isImmutable``, optional ``state`` and
-        ``freeformTags``): what `get_container_repository` reads and what an import of that OCID finds."""
+        ``freeformTags``): what `get_container_repository` reads and what an import of that OCID finds.
+
+        ``tenancy``: the tenancy's compartments, policies and repositories as the list lookups return them
+        (tools/engine/tenancy.py); ``existing_repositories`` are added to its repositories. None: a tenancy with
+        nothing in it but what ``existing_repositories`` names."""
         self.stack_outputs = dict(stack_outputs or {})
         # When OCI says a token it creates was created: now, written as terraform-provider-oci writes it
         # (`TimeCreated.String()`, Go's time format); a test gives another time for a token made long ago.
@@ -72,7 +78,9 @@ class OcirMocks(pulumi.runtime.Mocks):
         self.token = token
         self.existing_tokens = existing_tokens or []
         self.users = {ocid: dict(user) for ocid, user in (users or {}).items()}
-        self.existing_repositories = {ocid: dict(repo) for ocid, repo in (existing_repositories or {}).items()}
+        self.tenancy = tenancy if tenancy is not None else Tenancy()
+        self.tenancy.repositories.update({ocid: dict(repo) for ocid, repo in (existing_repositories or {}).items()})
+        self.existing_repositories = self.tenancy.repositories
         self.namespace = "<tenancy-namespace>" if plan else namespace
         self.user_name = "<user-name>" if plan else user_name
         self.plan = plan
@@ -181,4 +189,10 @@ class OcirMocks(pulumi.runtime.Mocks):
                 "namespace": self.namespace,
                 **repository,
             }
+        try:
+            listed = self.tenancy.answer(args.token, args.args)
+        except LookupRefusedError as failure:
+            return {}, [(failure.property, failure.reason)]  # type: ignore[return-value]
+        if listed is not None:
+            return listed
         raise NotImplementedError(f"the program made an invoke the mocks do not know: {args.token}")
