@@ -10,8 +10,8 @@ from . import naming
 from ._args import check_args, checked
 from .access_policy_args import PullerArgs as PullerArgs
 from .access_policy_args import RepositoryAccessPolicyArgs as RepositoryAccessPolicyArgs
+from .access_policy_args import all_signing_statements, pull_location, pull_principals
 from .access_policy_args import check_access_policy_args as check_access_policy_args
-from .access_policy_args import pull_location, pull_principals
 from .limits import MAX_DESCRIPTION, shorten
 from .statements import group_subject, policy_statements
 
@@ -44,7 +44,10 @@ class RepositoryAccessPolicy(pulumi.ComponentResource):
         pullers = pull_principals(args)
         prefix, group, listing = args["prefix"], args["group_name"], bool(args.get("allow_list_repositories"))
         statements = pull_location(args).apply(
-            lambda location: policy_statements(prefix, group, domain, listing, pullers, location)
+            lambda location: (
+                policy_statements(prefix, group, domain, listing, pullers, location)
+                + all_signing_statements(args, location)
+            )
         )
         super().__init__("ocir:index:RepositoryAccessPolicy", name, None, opts)
 

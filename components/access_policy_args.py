@@ -7,6 +7,7 @@ import pulumi
 from . import naming
 from ._args import Problems
 from .limits import MAX_POLICY_STATEMENTS, check_description, check_statement_count, check_tags
+from .signing_args import SigningArgs, signing_statements
 from .statements import (
     PULLER_KINDS,
     Principal,
@@ -14,6 +15,7 @@ from .statements import (
     check_group_name,
     check_principal_name,
     policy_statements,
+    principal_subject,
     repositories_location,
     split_domain,
 )
@@ -47,6 +49,10 @@ class RepositoryAccessPolicyArgs(TypedDict):
     compartment_ocid: NotRequired[pulumi.Input[str]]
     """Compartment of the repositories, where the pullers' read statements apply; default the tenancy (the root
     compartment: the statements say `in tenancy`)."""
+    signing: NotRequired[SigningArgs]
+    """The key the project signs with (its `key_ocid`) and the clusters that verify (`clusters`): the group may use
+    exactly that key, each cluster may use it and read the repositories; after the other statements. Default none
+    (its other fields, and their rules, are the project's: components/signing_args.py)."""
     description: NotRequired[str]
     """Policy description (at most 400 characters); default names the prefix and the group, shortened to fit."""
     freeform_tags: NotRequired[dict[str, pulumi.Input[str]]]
@@ -148,7 +154,14 @@ def check_access_policy_args(args: RepositoryAccessPolicyArgs, problems: Problem
             pullers,
             "tenancy",  # where they apply does not change how many there are
         )
+        statements += all_signing_statements(args, "tenancy")
         problems.check(f"{path}allow_list_repositories", statements, check_statement_count)
+
+
+def all_signing_statements(args: RepositoryAccessPolicyArgs, location: str) -> list[str]:
+    """What signing adds to the policy (components/signing_args.signing_statements), for the group."""
+    subject = principal_subject("group", args["group_name"], args.get("identity_domain") or None)
+    return signing_statements(subject, args["prefix"], location, args.get("signing"))
 
 
 def pull_location(args: RepositoryAccessPolicyArgs) -> pulumi.Output[str]:

@@ -116,6 +116,9 @@ class Image(pulumi.ComponentResource):
     """`sha256:...` of the pushed image index, for several platforms; none for one."""
     platform_digests: pulumi.Output[dict[str, str] | None]
     """Per platform (`linux/arm64`), `sha256:...` of its image in the index; none for one platform."""
+    pushed: dict[str, pulumi.Output[str]]
+    """Every manifest this component pushes, by the name of the resource that pushes it: its `sha256:...` (one
+    image; or each platform's image and the index). What signing signs (components/signing.py)."""
 
     def __init__(self, name: str, args: ImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_args("ImageArgs", check_build, args)
@@ -141,6 +144,7 @@ class Image(pulumi.ComponentResource):
             self.repo_digest = image.repo_digest
             self.index_digest = pulumi.Output.from_input(None)
             self.platform_digests = pulumi.Output.from_input(None)
+            self.pushed = {f"{name}-image": image.repo_digest.apply(digest_of)}
             self.register_outputs({"imageName": self.image_name, "repoDigest": self.repo_digest})
             return
 
@@ -165,6 +169,13 @@ class Image(pulumi.ComponentResource):
         self.platform_digests = pulumi.Output.all(
             **{platform: image.repo_digest for platform, image in images.items()}
         ).apply(platform_digests)
+        self.pushed = {
+            **{
+                f"{name}-image-{slug(platform)}": image.repo_digest.apply(digest_of)
+                for platform, image in images.items()
+            },
+            f"{name}-index": self.index_digest,  # type: ignore[dict-item]
+        }
         self.register_outputs(
             {
                 "imageName": self.image_name,

@@ -27,6 +27,7 @@ from .promotion import PromotedImage, PromotedImageArgs
 from .registry_login import DEFAULT_TIMEOUT_SECONDS
 from .repository import Repository, RepositoryArgs
 from .scanning import ImageScanning
+from .signing import ImageSignatures
 from .tokens import PULL, token_description
 
 _PROMOTION_FIELDS = ("platform", "platforms", "source_platform_digests")
@@ -48,6 +49,9 @@ class ProjectImageOutputs(TypedDict):
     platformDigests: NotRequired[pulumi.Output[dict[str, str] | None]]
     """For a multi-platform image, per platform (`linux/arm64`) the `sha256:...` of its image as pushed (built or
     copied): a stack promoting from this one copies each by it."""
+    signatures: NotRequired[pulumi.Output[dict[str, dict[str, str]]]]
+    """With `signing`: per pushing resource, the `digest` signed, the image's `imageId`, the `signatureId` and the
+    base64 `message` OCIR stores (its JSON names the digest, repository, region and key)."""
 
 
 def _checked_outputs(args: OcirProjectArgs) -> OcirProjectArgs:
@@ -157,6 +161,7 @@ class OcirProject(pulumi.ComponentResource):
                 "compartment_ocid": args.get("compartment_ocid") or args["tenancy_ocid"],
                 "freeform_tags": tags,
                 "protect": protect,
+                **({"signing": args["signing"]} if args.get("signing") else {}),  # type: ignore[typeddict-item]
             },
             child,
         )
@@ -246,6 +251,22 @@ class OcirProject(pulumi.ComponentResource):
                 # Only for multi-platform images: a single-platform image's output stays as it was.
                 outputs[image["name"]]["indexDigest"] = pushed.index_digest
                 outputs[image["name"]]["platformDigests"] = pushed.platform_digests
+            signing = args.get("signing")
+            if signing:
+                # After the push, by the pushed digests: the signing children wait for the pushes they sign.
+                signatures = ImageSignatures(
+                    f"{image_name}-signing",
+                    {
+                        "compartment_ocid": args.get("compartment_ocid") or args["tenancy_ocid"],
+                        "repository_name": naming.repository_name(prefix, image["name"]),
+                        "region": args["region"],
+                        "signing": signing,
+                        "pushed": dict(pushed.pushed),
+                        "freeform_tags": tags,
+                    },
+                    child,
+                )
+                outputs[image["name"]]["signatures"] = signatures.signatures
 
         scanning = None
         if args.get("vulnerability_scanning") and images:

@@ -20,6 +20,7 @@ from .limits import check_tag_value, check_tags
 from .promotion_args import PromotedImageArgs, check_promotion
 from .regions import RegionError, check_registry_host, realm_problem, registry_host, resolve_region
 from .registry_login import check_timeout_seconds  # pulumi alone (a dynamic resource), no provider SDK
+from .signing_args import SigningArgs, check_signing
 from .tokens import check_rotation
 
 MAX_IMAGES = 500
@@ -126,6 +127,10 @@ class OcirProjectArgs(TypedDict):
     login_timeout_seconds: NotRequired[int]
     """How long `pulumi up` waits for the registry to accept a new auth token before the first push (0: no wait);
     default 120."""
+    signing: NotRequired[SigningArgs]
+    """Sign every image the project pushes (built or promoted; a multi-platform image's index and each platform's
+    image) with this OCI Vault key, as OCIR stores signatures, by the pushed digest; the group may use the key and
+    each of `clusters` may use it and read the repositories to verify. Default: no signing."""
     vulnerability_scanning: NotRequired[bool]
     """Scan the project's repositories with OCI's Vulnerability Scanning service (a recipe, a target naming
     exactly the repositories, and a policy letting the service read them in their compartment); nothing
@@ -177,6 +182,12 @@ def check_project_args(args: OcirProjectArgs) -> None:
         "pullers": args.get("pullers") or [],
         "compartment_ocid": args.get("compartment_ocid") or "",
     }
+    signing = args.get("signing")
+    if signing is not None:
+        before = len(problems.items)
+        check_signing(signing, args["region"], args["tenancy_ocid"], problems)
+        if len(problems.items) == before:
+            access["signing"] = signing
     check_access_policy_args(access, problems)
     check_tags(args.get("freeform_tags") or {}, problems, "freeform_tags")
     region = problems.check("region", args["region"], resolve_region)

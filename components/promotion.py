@@ -57,6 +57,9 @@ class PromotedImage(pulumi.ComponentResource):
     platform_digests: pulumi.Output[dict[str, str] | None]
     """For a multi-platform source, per platform the `sha256:...` the registry reported for its pushed copy;
     none otherwise."""
+    pushed: dict[str, pulumi.Output[str]]
+    """Every manifest this component pushes, by the name of the resource that pushes it: its `sha256:...` (the
+    copy; or each platform's copy and the index). What signing signs (components/signing.py)."""
 
     def __init__(self, name: str, args: PromotedImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_args("PromotedImageArgs", check_promotion, args)
@@ -79,6 +82,7 @@ class PromotedImage(pulumi.ComponentResource):
         self.repo_digest = pulumi.Output.all(image_name, pushed.sha256_digest).apply(
             lambda parts: f"{parts[0].rsplit(':', 1)[0]}@{parts[1]}"
         )
+        self.pushed = {f"{name}-push": pushed.sha256_digest}
         self.register_outputs(
             {"imageName": self.image_name, "repoDigest": self.repo_digest, "sourceRepoDigest": self.source_repo_digest}
         )
@@ -126,6 +130,10 @@ class PromotedImage(pulumi.ComponentResource):
         self.repo_digest = index.ref.apply(repo_digest_of)
         self.index_digest = index.ref.apply(digest_of)
         self.platform_digests = pulumi.Output.all(**pushed).apply(platform_digests)
+        self.pushed = {
+            **{f"{name}-{slug(platform)}-push": copy.sha256_digest for platform, copy in copies.items()},
+            f"{name}-index": self.index_digest,  # type: ignore[dict-item]
+        }
         self.register_outputs(
             {
                 "imageName": self.image_name,

@@ -16,10 +16,10 @@ if str(PROJECT_DIR) not in sys.path:
 
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 
-from policy.pack import POLICIES  # noqa: E402
+from policy.pack import POLICIES, STACK_POLICIES  # noqa: E402
 
 PolicyPack(
     name="ocir-guardrails",
     enforcement_level=EnforcementLevel.MANDATORY,
-    policies=list(POLICIES),
+    policies=[*POLICIES, *STACK_POLICIES],
 )

@@ -19,10 +19,14 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 
 from policy.rules import (
     IMAGE_REFERENCES,
+    IMAGE_SIGNATURE,
+    KMS_SIGN,
     POLICY,
     PUSHED_REFERENCES,
     REPOSITORY,
@@ -34,6 +38,8 @@ from policy.rules import (
     repository_prefix_problems,
     repository_private_problems,
     scan_target_problems,
+    signature_problems,
+    unsigned_pushes,
 )
 from stackconfig import ConfigError, Settings, parse_settings
 
@@ -132,5 +138,34 @@ POLICIES: list[ResourceValidationPolicy] = [
             if type_ == REPOSITORY
             else image_prefix_problems(type_, props, settings)
         ),
+    ),
+    _policy(
+        "ocir-signatures-stack-key",
+        "A KMS signature or an image signature is made with the stack's signing key, key version and algorithm, "
+        "and only when the stack's signing key is set.",
+        [KMS_SIGN, IMAGE_SIGNATURE],
+        signature_problems,
+    ),
+]
+
+
+def _every_push_signed(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    try:
+        settings = stack_settings(engine_config(), engine_project())
+    except ConfigError as error:
+        report_violation(f"cannot read the stack's facts from its config:\n{error}", None)
+        return
+    resources = [(resource.resource_type, resource.name, resource.urn) for resource in args.resources]
+    for urn, problem in unsigned_pushes(resources, settings):
+        report_violation(problem, urn)
+
+
+STACK_POLICIES: list[StackValidationPolicy] = [
+    StackValidationPolicy(
+        name="ocir-every-push-signed",
+        description="A stack whose signing key is set signs every reference it pushes (each built image, each "
+        "platform's image and each index, each promoted copy): a kms.Sign and an image signature per push.",
+        enforcement_level=EnforcementLevel.MANDATORY,
+        validate=_every_push_signed,
     ),
 ]

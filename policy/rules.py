@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from components import naming
+from components.signing_args import DEFAULT_ALGORITHM as DEFAULT_SIGNING_ALGORITHM
+from components.signing_args import signing_statements
 from components.statements import (
     LIST_OPERATIONS,
     SCANNING_RESOURCE_TYPES,
     SCANNING_SERVICE,
     Principal,
+    group_subject,
     repositories_location,
     scanning_location,
 )
@@ -135,6 +138,8 @@ def statement_problems(text: Any, settings: Settings, grants: Sequence[ReadGrant
         return [f"cannot parse {text!r}: {error}; the pack refuses statements it cannot read"]
     if statement.subject == "service":
         return service_statement_problems(text, statement, settings)
+    if statement.subject == "any-user" or statement.resource_type == "keys":
+        return signing_statement_problems(text, statement, settings)
     grants = read_grants(settings) if grants is None else grants
     to_puller = any(grant.principal.same_as(statement.subject, statement.group, statement.domain) for grant in grants)
     if statement.subject == "dynamic-group" or statement.verb == "read" or to_puller:
@@ -168,6 +173,121 @@ def statement_problems(text: Any, settings: Settings, grants: Sequence[ReadGrant
             f"'where target.repo.name = /{settings.prefix}-*/', that pattern exactly (only the list statement may "
             "differ, and it may only inspect with the list-operation condition)"
         )
+    return problems
+
+
+def _shape(statement: Statement) -> tuple[Any, ...]:
+    """What a statement grants, as OCI reads it: keywords and names in any case, conditions in any order (a
+    pattern's case too: OCI matches names case-insensitively; OCIDs are lower-case)."""
+    clauses = sorted((c.variable.lower(), c.operator, c.value.lower(), c.kind) for c in statement.clauses)
+    combinator = statement.combinator if len(clauses) > 1 else None
+    return (
+        statement.subject,
+        (statement.domain or "").lower(),
+        statement.group.lower(),
+        statement.verb,
+        statement.resource_type,
+        str(statement.location).lower(),
+        combinator,
+        tuple(clauses),
+    )
+
+
+def expected_signing_statements(settings: Settings) -> list[str]:
+    """The statements the stack's signing asks for, as the program writes them (components/signing_args.py)."""
+    location = repositories_location(settings.tenancy_ocid, settings.compartment_ocid)
+    subject = group_subject(settings.group_name, settings.identity_domain)
+    return signing_statements(subject, settings.prefix, location, settings.signing)
+
+
+def signing_statement_problems(text: str, statement: Statement, settings: Settings) -> list[str]:
+    """A statement on keys, or for any-user: allowed only as one the stack's signing asks for, exactly: the group
+    may use the stack's key, each verifying cluster may use it and read the stack's repositories where they are."""
+    key = settings.key("signing")
+    if not settings.signing:
+        return [
+            f"{text!r} grants on keys or to any-user, but the stack does not sign ({key} is not set); a statement for "
+            "any-user or on keys is allowed only as signing asks for it"
+        ]
+    allowed = []
+    for expected in expected_signing_statements(settings):
+        allowed.append(_shape(parse_statement(expected)))
+    if _shape(statement) in allowed:
+        return []
+    return [
+        f"{text!r} is not one of the statements {key} asks for: the group may 'use keys in tenancy where "
+        f"target.key.id = ' the stack's key, and each cluster of {key}.clusters may use that key and read "
+        "the stack's repositories where they are, exactly as the program writes them (docs/signing.md)"
+    ]
+
+
+# --- image signing -----------------------------------------------------------------------------
+
+KMS_SIGN = "oci:Kms/sign:Sign"
+IMAGE_SIGNATURE = "oci:Artifacts/containerImageSignature:ContainerImageSignature"
+PUSHERS = ("docker:index/image:Image", "docker:index/registryImage:RegistryImage", "docker-build:index:Index")
+"""The resources that push a manifest into the stack's registry, each of which signing signs."""
+_SIGNING_INPUTS = {
+    KMS_SIGN: (("keyId", "key_ocid"), ("keyVersionId", "key_version_ocid"), ("signingAlgorithm", "algorithm")),
+    IMAGE_SIGNATURE: (
+        ("kmsKeyId", "key_ocid"),
+        ("kmsKeyVersionId", "key_version_ocid"),
+        ("signingAlgorithm", "algorithm"),
+    ),
+}
+
+
+def signature_problems(type_: str, props: Mapping[str, Any], settings: Settings) -> list[str]:
+    """A KMS signature or an image signature is made with the stack's key, version and algorithm, and only when the
+    stack signs: one made with another key would let an image pass a cluster that trusts that key."""
+    key = settings.key("signing")
+    if not settings.signing:
+        return [f"a {type_.rsplit(':', 1)[-1]} but the stack does not sign ({key} is not set)"]
+    wanted = {
+        "key_ocid": settings.signing["key_ocid"],
+        "key_version_ocid": settings.signing["key_version_ocid"],
+        "algorithm": settings.signing.get("algorithm") or DEFAULT_SIGNING_ALGORITHM,
+    }
+    fields = {"key_ocid": "keyOcid", "key_version_ocid": "keyVersionOcid", "algorithm": "algorithm"}
+    problems = []
+    for prop, setting in _SIGNING_INPUTS[type_]:
+        value = props.get(prop)
+        if value != wanted[setting]:
+            problems.append(
+                f"{prop} is {value!r}, not the stack's {key}.{fields[setting]} ({wanted[setting]}): a signature made "
+                "with another key or version is refused"
+            )
+    return problems
+
+
+def unsigned_pushes(resources: Sequence[tuple[str, str, str]], settings: Settings) -> list[tuple[str, str]]:
+    """``(urn, problem)`` for every push a stack that signs does not sign: ``resources`` are ``(type, name, urn)``.
+    Each pushing resource named N is signed by a `kms.Sign` named `N-sign` and an image signature named
+    `N-signature` (components/signing.py names them so)."""
+    if not settings.signing:
+        return []
+    present = {(type_, name) for type_, name, _ in resources}
+    problems = []
+    for type_, name, urn in resources:
+        if type_ not in PUSHERS:
+            continue
+        missing = [
+            what
+            for what, wanted in (
+                ("kms.Sign", (KMS_SIGN, f"{name}-sign")),
+                ("image signature", (IMAGE_SIGNATURE, f"{name}-signature")),
+            )
+            if wanted not in present
+        ]
+        if missing:
+            problems.append(
+                (
+                    urn,
+                    f"{name} pushes an image that nothing signs (no {' and no '.join(missing)} named "
+                    f"{name}-sign/{name}-signature): {settings.key('signing')} is set, so every pushed reference "
+                    "must be signed",
+                )
+            )
     return problems
 
 

@@ -55,7 +55,7 @@ class Statement:
     combinator: str | None  # None (one clause), "all" or "any"
     clauses: tuple[Clause, ...]
     subject: str = "group"
-    """``group``, ``dynamic-group`` or ``service``."""
+    """``group``, ``dynamic-group``, ``service`` or ``any-user`` (whose ``group`` is empty)."""
     location: Location = Location("tenancy")
 
 
@@ -124,18 +124,21 @@ def _clause(reader: _Reader) -> Clause:
 
 def parse_statement(text: str) -> Statement:
     """Parse ``allow group <G> to <verb> <type> in <location> [where <condition>]``, or the same with
-    ``dynamic-group <D>`` or ``service <name>`` as the subject.
+    ``dynamic-group <D>``, ``service <name>`` or ``any-user`` as the subject.
 
     Keywords are case-insensitive and spacing is free; group and dynamic-group names may be bare or quoted,
-    with an identity domain as ``'<domain>'/'<name>'``. Any other subject (``any-user``, ``any-group``,
+    with an identity domain as ``'<domain>'/'<name>'``. Any other subject (``any-group``,
     ``group id``, ``dynamic-group id``, several groups or services), verb, or shape is refused with
     StatementError.
     """
     reader = _Reader(text)
     reader.word("allow")
-    subject = reader.word("group", "dynamic-group", "service")
+    subject = reader.word("group", "dynamic-group", "service", "any-user")
     if subject == "service":
         return _service_statement(reader)
+    if subject == "any-user":
+        # Every principal, narrowed only by the conditions (OKE's image verification: `request.user.id`).
+        return _grant(reader, None, "", "any-user")
     first = reader.take()
     if first[0] == "word" and first[1].lower() == "id":
         raise StatementError(f"a {subject} given by OCID ('{subject} id ...') is not one the pack can check")

@@ -137,9 +137,9 @@ class _Grant:
 def _grant(text: str, stack: Stack) -> _Grant | None:
     """The repository-name conditions of one statement, and who it grants to; None without any.
 
-    A statement the parser cannot read (`any-user`, `endorse`, several groups, a condition it does not know) is
-    another project's statement, not one to refuse the stack over, nor one to skip: another project's cluster
-    may be granted `/<their prefix>-*/` through `any-user` and a principal condition. Its repository-name
+    A statement the parser cannot read (`endorse`, several groups, a condition it does not know) is another
+    project's statement, not one to refuse the stack over, nor one to skip: another project may grant
+    `/<their prefix>-*/` in a form the parser does not know. Its repository-name
     conditions have one simple syntax wherever they stand, so they are found in the text and judged like any
     other.
     """
@@ -157,6 +157,8 @@ def _grant(text: str, stack: Stack) -> _Grant | None:
         return None
     if statement.subject == "service":
         return _Grant(f"service {statement.group}", patterns, ours=False, read=True)
+    if statement.subject == "any-user":
+        return _Grant("any-user", patterns, ours=False, read=True)
     # A group or a dynamic group (another project's pullers, e.g. its cluster's nodes); only a group can be ours.
     subject = principal_subject(statement.subject, statement.group, statement.domain)
     ours = statement.subject == "group" and stack.is_group(statement.group, statement.domain)

@@ -50,6 +50,11 @@ KEYS: tuple[Key, ...] = (
         "{dynamicGroup: <name>}, names optionally <identity domain>/<name>.",
     ),
     Key(
+        "signing",
+        "Sign every pushed image with an OCI Vault key: {keyOcid, keyVersionOcid, algorithm?, cryptoEndpoint?, "
+        "clusters?}; empty for none.",
+    ),
+    Key(
         "tokenRotation",
         "Rotation label of the auth token; change it to rotate (new token first, then the old one deleted).",
     ),
@@ -85,6 +90,7 @@ KEYS: tuple[Key, ...] = (
 )
 KEYS_BY_NAME = {key.name: key for key in KEYS}
 PULLER_FIELDS = ("group", "dynamicGroup")
+SIGNING_FIELDS = ("keyOcid", "keyVersionOcid", "algorithm", "cryptoEndpoint", "clusters")
 IMAGE_FIELDS = (
     "name",
     "tag",

@@ -23,12 +23,14 @@ from components.access_policy_args import PullerArgs, principal_of
 from components.limits import MAX_TAG_VALUE, shorten
 from components.project_args import OcirProjectArgs, check_project_args
 from components.regions import RegionError, resolve_region
+from components.signing_args import SigningArgs
 from components.statements import Principal
 
 from .errors import ConfigError, Problems
 from .images import ImageSpec, boolean, parse_images
 from .keys import KEYS, KEYS_BY_NAME, did_you_mean, full, key_of
 from .pullers import parse_pullers
+from .signing import parse_signing
 
 # Pulumi's stack name rules: organization names are letters, digits, '-' and '_'; project and stack
 # names add '.'. The name must be fully qualified so that it means the same stack on every backend.
@@ -85,6 +87,8 @@ class Settings:
 
     isolation_check: bool = True
     """isolationCheck: look for other projects' grants and repositories before declaring (unset: true)."""
+    signing: SigningArgs | None = None
+    """signing as OcirProject takes it; None: no signing."""
 
     @property
     def registry_server(self) -> str:
@@ -106,6 +110,8 @@ class Settings:
         }
         if self.puller_args:
             args["pullers"] = [PullerArgs(**puller) for puller in self.puller_args]
+        if self.signing:
+            args["signing"] = SigningArgs(**self.signing)
         optional = {
             "identity_domain": self.identity_domain,
             "tenancy_namespace": self.tenancy_namespace,
@@ -277,6 +283,7 @@ def parse_settings(raw: Mapping[str, Any], namespace: str, *, project_dir: Path 
             problems.add(key("promoteFrom"), str(error))
     images = parse_images(raw.get(key("images")), namespace, project_dir, problems, production)
     pullers, puller_indexes = parse_pullers(raw.get(key("pullers")), namespace, problems)
+    signing = parse_signing(raw.get(key("signing")), namespace, problems)
     region = values["region"]
     if region is not None and (mismatch := _provider_region_problem(region, raw.get("oci:region"))):
         problems.add(key("region"), mismatch)
@@ -314,6 +321,7 @@ def parse_settings(raw: Mapping[str, Any], namespace: str, *, project_dir: Path 
         pull_user_domain=values["pullUserDomain"],
         pull_token_rotation=values["pullTokenRotation"],
         isolation_check=isolation,
+        signing=signing,
     )
     try:
         with config_keys(settings.key_of):
@@ -340,7 +348,7 @@ def _key_order(namespace: str) -> Callable[[tuple[str, str]], int]:
 
 
 _NOT_STRINGS = frozenset(
-    {"allowListRepositories", "production", "images", "pullers", "vulnerabilityScanning", "isolationCheck"}
+    {"allowListRepositories", "production", "images", "pullers", "signing", "vulnerabilityScanning", "isolationCheck"}
 )
 
 

@@ -58,6 +58,16 @@ def declared_types() -> set[str]:
         ("prod", PROD),
         ("dev", dev_multi),
         ("test", valid_config(vulnerabilityScanning=True)),
+        # Signing: a KMS signature and an image signature per pushed image.
+        (
+            "test",
+            valid_config(
+                signing={
+                    "keyOcid": f"ocid1.key.oc1.eu-frankfurt-1.bbqehaq3aadfa.{'a' * 60}",
+                    "keyVersionOcid": f"ocid1.keyversion.oc1.eu-frankfurt-1.0.bbqehaq3aadfa.{'b' * 60}",
+                }
+            ),
+        ),
         # Pullers and a pull user: a second auth token (a type already in the table).
         (
             "test",
@@ -82,7 +92,7 @@ def declared_types() -> set[str]:
 
 def test_every_type_the_program_declares_has_its_rules() -> None:
     declared = declared_types()
-    assert {types.IMAGE, types.INDEX, types.REGISTRY_IMAGE, types.SCAN_TARGET} <= declared
+    assert {types.IMAGE, types.INDEX, types.REGISTRY_IMAGE, types.SCAN_TARGET, types.KMS_SIGN} <= declared
     assert sorted(declared - set(RULES)) == []
 
 
@@ -173,6 +183,7 @@ DELETES_REMOTE = {
     types.SCAN_TARGET,
     types.REGISTRY_IMAGE,
     types.INDEX,
+    types.IMAGE_SIGNATURE,
 }
 
 

@@ -187,8 +187,6 @@ def test_the_same_pattern_again_is_refused_a_hand_run_recipes_policy_included() 
 @pytest.mark.parametrize(
     "statement",
     [
-        "allow any-user to read repos in tenancy where all {target.repo.name = 'p-shop-dev-api', "
-        "request.principal.type = 'cluster'}",
         "endorse group shop-ci to read repos in tenancy where target.repo.name = /P-SHOP-DEV-*/",
         "Allow group a, group b to manage repos in tenancy where target.repo.name = /p-shop-dev-*/",
     ],
@@ -197,6 +195,16 @@ def test_a_statement_the_parser_cannot_read_is_judged_by_its_repository_names(st
     (line,) = refused(stack(tenancy(root=[policy("shop-dev-pullers", statement)])))
     assert "(a statement read only for its repository names)" in line
     assert subject_in_text(statement) in line
+
+
+def test_another_projects_cluster_reading_inside_our_prefix_is_refused() -> None:
+    # What another project's signing writes for a cluster that verifies its images (docs/signing.md).
+    statement = (
+        "allow any-user to read repos in tenancy where all {request.user.id = 'ocid1.cluster.oc1.iad.aaaaaaaak8s', "
+        "target.repo.name = /p-shop-dev-*/}"
+    )
+    (line,) = refused(stack(tenancy(root=[policy("shop-dev-signing", statement)])))
+    assert "grants any-user repositories /p-shop-dev-*/, inside this stack's /p-shop-*/" in line
 
 
 def test_another_projects_dynamic_group_reading_inside_our_prefix_is_refused() -> None:

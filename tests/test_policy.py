@@ -54,6 +54,7 @@ def test_every_policy_is_mandatory() -> None:
         "ocir-production-no-latest",
         "ocir-repository-prefix",
         "ocir-scan-target-scoped",
+        "ocir-signatures-stack-key",
     }
 
 
@@ -87,7 +88,6 @@ def test_parser_is_not_fooled_by_case_spacing_or_quoting() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "allow any-user to manage repos in tenancy",
         "allow dynamic-group id ocid1.dynamicgroup.oc1..aaaa to read repos in tenancy where target.repo.name = /p-*/",
         "allow dynamic-group a, dynamic-group b to read repos in tenancy where target.repo.name = /p-test-*/",
         "allow group id ocid1.group.oc1..aaaa to manage repos in tenancy where target.repo.name = /p-test-*/",

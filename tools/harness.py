@@ -280,7 +280,8 @@ def declared_tenancy(values: Mapping[str, Any], project: str, stack: str) -> Ten
     tenancy (the program reports the config's errors before it looks anything up).
     """
     from components import naming
-    from components.statements import policy_statements, repositories_location, scanning_statements
+    from components.signing_args import signing_statements
+    from components.statements import group_subject, policy_statements, repositories_location, scanning_statements
     from stackconfig import ConfigError, parse_settings, program_tags
 
     try:
@@ -304,6 +305,11 @@ def declared_tenancy(values: Mapping[str, Any], project: str, stack: str) -> Ten
         settings.allow_list_repositories,
         settings.pullers,
         repositories_location(root, compartment),
+    ) + signing_statements(
+        group_subject(settings.group_name, settings.identity_domain),
+        settings.prefix,
+        repositories_location(root, compartment),
+        settings.signing,
     )
     policies = [policy("access", naming.policy_name(settings.prefix), statements)]
     if settings.vulnerability_scanning and settings.images:

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs
 from pulumi_policy.deserialize import deserialize_properties
-from pulumi_policy.policy import PolicyCustomTimeouts, PolicyResourceOptions
+from pulumi_policy.policy import PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from policy.pack import POLICIES
+from policy.pack import POLICIES, STACK_POLICIES
 
 from .engine.monitor import Registration
 from .harness import StackRun, run_stack
@@ -102,8 +102,43 @@ def check_registrations(
     ]
 
 
+def check_stack_policies(
+    resources: list[Registration], config: Mapping[str, str], project: str | None = None
+) -> list[Violation]:
+    """Every violation the pack's stack policies report over every custom resource, as the analyzer hands them the
+    stack's resources once all are registered (`AnalyzeStack`)."""
+    options = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
+    policy_resources = [
+        PolicyResource(
+            resource.type,
+            unknown_checking_proxy(deserialize_properties(dict(resource.inputs))),
+            resource.urn,
+            resource.urn.rsplit("::", 1)[-1],
+            options,
+            None,
+            None,
+            [],
+            {},
+        )
+        for resource in resources
+        if resource.custom
+    ]
+    found: list[Violation] = []
+    with engine_config(config, project or project_name()):
+        for policy in STACK_POLICIES:
+
+            def report(message: str, at: str | None = None, name: str = policy.name) -> None:
+                found.append(Violation(name, at or "stack", message))
+
+            result = policy.validate(StackValidationArgs(policy_resources), report)
+            assert result is None, "the ocir policies are synchronous"
+    return found
+
+
 def check_run(run: StackRun, config: Mapping[str, str]) -> list[Violation]:
-    return check_registrations(run.resources, config, run.project)
+    return check_registrations(run.resources, config, run.project) + check_stack_policies(
+        run.resources, config, run.project
+    )
 
 
 def check_stack(stack: str, project_dir: Path = PROJECT_DIR) -> list[Violation]:
@@ -133,7 +168,7 @@ def _check(stacks: list[str], project_dir: Path) -> int:
             for violation in violations:
                 print(f"  {violation}")
         else:
-            print(f"stack {stack}: every mandatory policy passes ({len(POLICIES)} policies)")
+            print(f"stack {stack}: every mandatory policy passes ({len(POLICIES) + len(STACK_POLICIES)} policies)")
     return 1 if failed else 0
 
 

@@ -4,25 +4,31 @@ the tests give OcirMocks their own token, namespace, existing tokens or stack ou
 
 from __future__ import annotations
 
+import base64
 import datetime
 import hashlib
 import itertools
+import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 
+from tools.engine.monitor import Registration
 from tools.engine.tenancy import LookupRefusedError, Tenancy
 from tools.engine.types import (
     AUTH_TOKEN,
     GET_AUTH_TOKENS,
+    GET_CONTAINER_IMAGES,
     GET_CONTAINER_REPOSITORY,
     GET_NAMESPACE,
     GET_USER,
     IMAGE,
+    IMAGE_SIGNATURE,
     INDEX,
+    KMS_SIGN,
     POLICY,
     REGISTRY_IMAGE,
     REMOTE_IMAGE,
@@ -30,6 +36,10 @@ from tools.engine.types import (
     STACK_REFERENCE,
 )
 from tools.engine.wire import UNKNOWN, is_secret, reveal
+
+Signer = Callable[[bytes, str, str, str], bytes]
+"""What answers a `kms.Sign`: (the message's bytes, the algorithm, the key OCID, the key version OCID) -> the
+signature's bytes. KMS decodes the base64 message it is sent (messageType RAW) and signs those bytes."""
 
 GO_TIME = "%Y-%m-%d %H:%M:%S.%f +0000 UTC"
 """How Go's time.Time.String() writes a UTC time (terraform-provider-oci sets time_created with it)."""
@@ -55,6 +65,8 @@ class OcirMocks(pulumi.runtime.Mocks):
         token_created: str | None = None,
         users: Mapping[str, Mapping[str, Any]] | None = None,
         tenancy: Tenancy | None = None,
+        signer: Signer | None = None,
+        previous: Sequence[Registration] = (),
     ) -> None:
         """``stack_outputs``: what a StackReference to each fully qualified stack name reads, values
         in wire form (a secret output wrapped as the engine sends it; see reference_outputs).
@@ -70,7 +82,15 @@ class OcirMocks(pulumi.runtime.Mocks):
 
         ``tenancy``: the tenancy's compartments, policies and repositories as the list lookups return them
         (tools/engine/tenancy.py); ``existing_repositories`` are added to its repositories. None: a tenancy with
-        nothing in it but what ``existing_repositories`` names."""
+        nothing in it but what ``existing_repositories`` names.
+
+        ``signer``: what answers a `kms.Sign` (a test's own RSA key); None answers with a digest of the message,
+        which no key verifies. ``previous``: the resources of the update before this one (its state): a custom
+        resource whose inputs are the same as there keeps its ID and outputs, as the engine's same step does
+        (pulumi/pulumi pkg/resource/deploy/step.go, `SameStep.Apply`: `s.new.ID = s.old.ID`, `s.new.Outputs =
+        s.old.Outputs`), instead of being made again. The mocks also keep what a registry would list: every
+        manifest a push reported (``pushed``, what `get_container_images` answers from) and every signature
+        uploaded (``signatures``)."""
         self.stack_outputs = dict(stack_outputs or {})
         # When OCI says a token it creates was created: now, written as terraform-provider-oci writes it
         # (`TimeCreated.String()`, Go's time format); a test gives another time for a token made long ago.
@@ -81,6 +101,13 @@ class OcirMocks(pulumi.runtime.Mocks):
         self.tenancy = tenancy if tenancy is not None else Tenancy()
         self.tenancy.repositories.update({ocid: dict(repo) for ocid, repo in (existing_repositories or {}).items()})
         self.existing_repositories = self.tenancy.repositories
+        self.signer = signer
+        self.previous = {(r.type, r.name): r for r in previous if r.custom}
+        self.pushed: list[dict[str, str]] = []
+        """Per manifest a push reported: repositoryName (without the namespace), digest, id (the image's OCID)."""
+        self.repository_compartments: dict[str, str] = {}
+        """Per repository the run created or adopted, by name: its compartment."""
+        self.signatures: list[dict[str, Any]] = []
         self.namespace = "<tenancy-namespace>" if plan else namespace
         self.user_name = "<user-name>" if plan else user_name
         self.plan = plan
@@ -96,6 +123,11 @@ class OcirMocks(pulumi.runtime.Mocks):
         return "" if self.plan else f"ocid1.{kind}.oc1..mock{number:04d}"
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        prior = self.previous.get((args.typ, args.name))
+        if prior is not None and _plain(prior.inputs) == _plain(args.inputs):
+            kept = {key: reveal(value) for key, value in prior.state.items()}
+            self._kept(args.typ, kept)  # what it made is still there: its repository, its pushed manifest
+            return prior.id, kept
         state = dict(args.inputs)
         if args.typ == AUTH_TOKEN:
             token = self.users.get(str(reveal(state.get("userId"))), {}).get("token", self.token)
@@ -108,6 +140,7 @@ class OcirMocks(pulumi.runtime.Mocks):
             return self._ocid("policy"), state
         if args.typ == REPOSITORY:
             state.update(namespace=self._computed(self.namespace), state=self._computed("AVAILABLE"))
+            self.repository_compartments[str(state.get("displayName"))] = str(reveal(state.get("compartmentId")))
             if args.resource_id:
                 # An import: the engine reads the existing repository, it creates nothing.
                 if args.resource_id not in self.existing_repositories:
@@ -119,6 +152,7 @@ class OcirMocks(pulumi.runtime.Mocks):
             repository = image_name.rsplit(":", 1)[0]
             digest = hashlib.sha256(image_name.encode()).hexdigest()
             state.update(repoDigest=self._computed(f"{repository}@sha256:{digest}"))
+            self._pushed(image_name, f"sha256:{digest}")
             return self._computed(f"{image_name}-{digest[:12]}"), state
         if args.typ == INDEX:
             # Like a pushed copy, a digest of the mock's own: what a registry answers for an index it was
@@ -126,6 +160,7 @@ class OcirMocks(pulumi.runtime.Mocks):
             tag = str(reveal(state.get("tag", "")))
             digest = f"sha256:{hashlib.sha256(f'index:{tag}'.encode()).hexdigest()}"
             state.update(ref=self._computed(f"{tag}@{digest}"))
+            self._pushed(tag, digest)
             return self._computed(tag), state
         if args.typ == STACK_REFERENCE:
             stack = str(state.get("name"))
@@ -144,8 +179,49 @@ class OcirMocks(pulumi.runtime.Mocks):
             pushed = str(reveal(state.get("name", "")))
             digest = f"sha256:{hashlib.sha256(f'pushed:{pushed}'.encode()).hexdigest()}"
             state.update(sha256Digest=self._computed(digest))
+            self._pushed(pushed, digest)
             return self._computed(f"{reveal(state.get('name'))}@{digest}"), state
+        if args.typ == KMS_SIGN:
+            key = str(state.get("keyId", ""))
+            if self.plan:
+                state.update(signature=UNKNOWN)
+                return "", state
+            message = base64.b64decode(str(state.get("message", "")))
+            algorithm, version = str(state.get("signingAlgorithm", "")), str(state.get("keyVersionId", ""))
+            signed = self.signer(message, algorithm, key, version) if self.signer else hashlib.sha256(message).digest()
+            state.update(signature=base64.b64encode(signed).decode())
+            return key, state  # the provider's ID is the key's (kms_sign_resource.go, ID())
+        if args.typ == IMAGE_SIGNATURE:
+            ocid = self._ocid("containerimagesignature")
+            state.update(state=self._computed("AVAILABLE"))
+            self.signatures.append({"id": ocid, **{k: reveal(v) for k, v in state.items()}})
+            return ocid, state
         return "" if not args.custom else self._ocid("resource"), state
+
+    def _kept(self, typ: str, state: Mapping[str, Any]) -> None:
+        """What an earlier update made (a same step) is still there: a repository, a pushed manifest."""
+        if typ == REPOSITORY:
+            self.repository_compartments[str(state.get("displayName"))] = str(state.get("compartmentId"))
+        elif typ == IMAGE:
+            repository, _, digest = str(state.get("repoDigest", "")).partition("@")
+            self._pushed(repository, digest)
+        elif typ == INDEX:
+            tag, _, digest = str(state.get("ref", "")).partition("@")
+            self._pushed(tag, digest)
+        elif typ == REGISTRY_IMAGE:
+            self._pushed(str(state.get("name", "")), str(state.get("sha256Digest", "")))
+
+    def _pushed(self, reference: str, digest: str) -> None:
+        """A manifest a push reported, as the registry lists it: by repository (the reference without host and
+        namespace, tag or digest) and digest."""
+        if self.plan:
+            return
+        path = reference.partition("@")[0].split("/", 2)[-1]
+        repository = path.rsplit(":", 1)[0] if ":" in path.rsplit("/", 1)[-1] else path
+        # One image per repository and digest, whichever update pushed it: its OCID stays the same.
+        ocid = f"ocid1.containerimage.oc1..mock{hashlib.sha256(f'{repository}@{digest}'.encode()).hexdigest()[:32]}"
+        with self._lock:
+            self.pushed.append({"repositoryName": repository, "digest": digest, "id": ocid})
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         if args.token == GET_NAMESPACE:
@@ -189,6 +265,8 @@ class OcirMocks(pulumi.runtime.Mocks):
                 "namespace": self.namespace,
                 **repository,
             }
+        if args.token == GET_CONTAINER_IMAGES:
+            return self._container_images(args.args)
         try:
             listed = self.tenancy.answer(args.token, args.args)
         except LookupRefusedError as failure:
@@ -196,3 +274,30 @@ class OcirMocks(pulumi.runtime.Mocks):
         if listed is not None:
             return listed
         raise NotImplementedError(f"the program made an invoke the mocks do not know: {args.token}")
+
+    def _container_images(self, query: Mapping[str, Any]) -> dict[str, Any]:
+        """`get_container_images` as the data source filters (artifacts_container_images_data_source.go: the
+        compartment, an exact repository name, the digest): the manifests the run's pushes reported into the
+        repositories it created in that compartment."""
+        compartment, repository, digest = (query.get(k) for k in ("compartmentId", "repositoryName", "imageDigest"))
+        items = [
+            {"id": image["id"], "digest": image["digest"], "repositoryName": image["repositoryName"],
+             "compartmentId": compartment, "state": "AVAILABLE",
+             "displayName": f"{image['repositoryName']}@{image['digest']}"}
+            for image in self.pushed
+            if self.repository_compartments.get(image["repositoryName"]) == compartment
+            and (repository is None or image["repositoryName"] == repository)
+            and (digest is None or image["digest"] == digest)
+        ]  # fmt: skip
+        return {
+            "compartmentId": compartment,
+            "repositoryName": repository,
+            "imageDigest": digest,
+            "containerImageCollections": [{"items": items, "remainingItemsCount": 0}],
+            "id": "container-images",
+        }
+
+
+def _plain(inputs: Mapping[str, Any]) -> str:
+    """Inputs compared as the engine compares them for a same step: their values, secret or not."""
+    return json.dumps(reveal(dict(inputs)), sort_keys=True, default=str)

@@ -44,6 +44,8 @@ class Registration:
     """The explicit provider reference (`<provider urn>::<id>`), empty for the default provider."""
     import_id: str = ""
     """The ID of an existing resource to import (the `import` option), empty to create."""
+    id: str = ""
+    """The ID the provider (the mocks) gave it; empty for a component."""
     state: dict[str, Any] = field(default_factory=dict)
     """Outputs as the provider (the mocks) returned them, in wire form, before the engine marks
     anything secret; a component's are what it passed to register_outputs."""
@@ -128,6 +130,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             )
             if request.custom:
                 registration.state = json_format.MessageToDict(response.object)
+                registration.id = response.id
             with self._record_lock:
                 self.registrations.append(registration)
                 self._by_urn[registration.urn] = registration

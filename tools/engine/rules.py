@@ -108,6 +108,35 @@ RULES: dict[str, TypeRules] = {
             deletes="the scan target (DeleteContainerScanTarget): its repositories are no longer scanned",
         ),
         TypeRules(
+            types.KMS_SIGN,
+            f"{OCI}/kms/kms_sign_resource.go (crypto_endpoint, key_id, key_version_id, message, message_type, "
+            "signing_algorithm ForceNew; Create calls Sign once and keeps the signature; Read and Delete do nothing)",
+            replaces_on=(
+                Replaces("cryptoEndpoint"),
+                Replaces("keyId"),
+                Replaces("keyVersionId"),
+                Replaces("message"),
+                Replaces("messageType"),
+                Replaces("signingAlgorithm"),
+            ),
+        ),
+        TypeRules(
+            types.IMAGE_SIGNATURE,
+            f"{OCI}/artifacts/artifacts_container_image_signature_resource.go (compartment_id, image_id, kms_key_id, "
+            "kms_key_version_id, message, signature, signing_algorithm ForceNew; freeform and defined tags updated; "
+            "Delete: DeleteContainerImageSignature)",
+            replaces_on=(
+                Replaces("compartmentId"),
+                Replaces("imageId"),
+                Replaces("kmsKeyId"),
+                Replaces("kmsKeyVersionId"),
+                Replaces("message"),
+                Replaces("signature"),
+                Replaces("signingAlgorithm"),
+            ),
+            deletes="the image's signature (DeleteContainerImageSignature): a cluster that verifies refuses the image",
+        ),
+        TypeRules(
             types.IMAGE,
             "pulumi/pulumi-docker provider/provider.go (Diff: updates only, registry username and password "
             "ignored; Delete returns without a call)",
