@@ -16,7 +16,7 @@ import pulumi
 import pytest
 import yaml
 
-from tests.conftest import NS, valid_config
+from tests.conftest import valid_config
 from tools.engine.mocks import OcirMocks
 from tools.engine.wire import is_secret, reveal
 from tools.harness import StackRun, evaluate, reference_outputs, run_program
@@ -73,7 +73,9 @@ def test_a_stack_without_a_pull_user_stops_the_example_naming_the_output(ocir_st
     outputs = {name: value for name, value in reference_outputs(ocir_stack).items() if name != "pullSecret"}
     result = run_example(outputs)
     assert isinstance(result.error, pulumi.RunError)
-    assert str(result.error).startswith(f"ocirStack: stack {SOURCE} exports no pullSecret; set {NS}:pullUserOcid")
+    # The key is the source project's, named by the stack reference (organization/<project>/stack).
+    project = SOURCE.split("/")[1]
+    assert str(result.error).startswith(f"ocirStack: stack {SOURCE} exports no pullSecret; set {project}:pullUserOcid")
     assert result.of_type(SECRET) == []
 
 

@@ -12,13 +12,15 @@ import pulumi_kubernetes as kubernetes
 config = pulumi.Config()
 stack = config.require("ocirStack")
 ocir = pulumi.StackReference("ocir", stack_name=stack)
+# The ocir project's config namespace is its name: the middle part of <organization>/<project>/<stack>.
+namespace = stack.split("/")[-2] if stack.count("/") == 2 else "<project>"
 
 
 def _present(value: object) -> str:
     if not isinstance(value, str) or not value:
         raise pulumi.RunError(
-            f"ocirStack: stack {stack} exports no pullSecret; set ocir:pullUserOcid (and its group in ocir:pullers) "
-            "there and deploy it first"
+            f"ocirStack: stack {stack} exports no pullSecret; set {namespace}:pullUserOcid (and its group in "
+            f"{namespace}:pullers) there and deploy it first"
         )
     return value
 

@@ -36,7 +36,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +45,12 @@ import pytest
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from policy.pack import POLICIES
+from policy.pack import POLICIES, STACK_POLICIES
 from tests.conftest import NS, valid_config
 from tests.integration.conftest import unavailable
 from tests.projects import DEV, PROD
 from tools.engine.monitor import Registration
-from tools.engine.types import IMAGE, INDEX, POLICY, REPOSITORY, SCAN_TARGET
+from tools.engine.types import IMAGE, IMAGE_SIGNATURE, INDEX, KMS_SIGN, POLICY, REPOSITORY, SCAN_TARGET
 from tools.engine.wire import UNKNOWN
 from tools.harness import StackRun, run_program
 from tools.stackfiles import PROJECT_DIR, encode_config
@@ -254,6 +254,19 @@ STACKS: dict[str, tuple[dict[str, Any], set[str]]] = {
     ),
 }
 """Each stack's config, and the checked resource types it declares (what the pack is shown)."""
+SIGNING = {
+    "keyOcid": f"ocid1.key.oc1.eu-frankfurt-1.bbqehaq3aadfa.{'a' * 60}",
+    "keyVersionOcid": f"ocid1.keyversion.oc1.eu-frankfurt-1.0.bbqehaq3aadfa.{'b' * 60}",
+    "clusters": ["ocid1.cluster.oc1.eu-frankfurt-1.aaaaaaaaverifyingcluster"],
+}
+STACKS["signing"] = (
+    valid_config(
+        images=[{"name": "api", "tag": "1.0", "platforms": ["linux/amd64", "linux/arm64"]}],
+        production=True,
+        signing=SIGNING,
+    ),
+    {POLICY, REPOSITORY, IMAGE, INDEX, SCAN_TARGET, KMS_SIGN, IMAGE_SIGNATURE},
+)
 
 
 def test_the_venv_has_only_the_packs_requirements(pack_venv: Path) -> None:
@@ -279,7 +292,7 @@ def test_the_pack_starts_and_describes_its_mandatory_policies(
     info = pack.stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=CALL_SECONDS)
     assert info.name == "ocir-guardrails"
     assert {policy.name: policy.enforcementLevel for policy in info.policies} == {
-        policy.name: MANDATORY for policy in POLICIES
+        policy.name: MANDATORY for policy in [*POLICIES, *STACK_POLICIES]
     }
 
 
@@ -313,6 +326,22 @@ def test_a_widened_statement_is_a_mandatory_violation(pack_venv: Path, started: 
     assert violation.urn == policy.urn
     assert f"/{prefix}*/" in violation.message
     assert "is not limited to the stack's repositories" in violation.message
+
+
+def test_an_unsigned_push_of_a_stack_that_signs_is_a_mandatory_stack_violation(
+    pack_venv: Path, started: list[Pack], tmp_path: Path
+) -> None:
+    config = STACKS["signing"][0]
+    run = run_program(config, stack="prod")
+    assert run.error is None, run.error
+    index = run.one(INDEX)
+    unsigned = [r for r in run.resources if r.name not in (f"{index.name}-sign", f"{index.name}-signature")]
+    pack = configured_pack(pack_venv, started, tmp_path, encode_config(config), "prod")
+    (violation,) = analyze_stack(pack, replace(run, resources=unsigned))
+    assert violation.policyName == "ocir-every-push-signed"
+    assert violation.enforcementLevel == MANDATORY
+    assert violation.urn == index.urn
+    assert "pushes an image that nothing signs" in violation.message
 
 
 def test_without_the_stack_config_every_checked_resource_is_a_violation(
