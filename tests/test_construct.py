@@ -418,3 +418,41 @@ def test_errors_name_the_argument_in_the_package_and_the_config_key_in_the_progr
     assert str(in_program.error).startswith(f"{NS}:userName: must be the user's login name")
     assert f"segment in {NS}:userDomain)" in str(in_program.error)
     assert "OcirProjectArgs" not in str(in_program.error)
+
+
+SIGNING_KEY = f"ocid1.key.oc1.eu-frankfurt-1.bbqehaq3aadfa.{'a' * 60}"
+SIGNING_VERSION = f"ocid1.keyversion.oc1.eu-frankfurt-1.0.bbqehaq3aadfa.{'b' * 60}"
+VERIFYING_CLUSTER = "ocid1.cluster.oc1.eu-frankfurt-1.aaaaaaaaverifyingcluster"
+
+
+def test_a_project_that_signs_declares_through_construct_what_the_python_class_declares() -> None:
+    signing_wire = {"keyOcid": SIGNING_KEY, "keyVersionOcid": SIGNING_VERSION, "clusters": [VERIFYING_CLUSTER]}
+    base = {"prefix": "p-shop", "groupName": "shop-devs", "tenancyOcid": TENANCY, "region": "fra", "userOcid": USER,
+            "tenancyNamespace": "shopns", "userName": "shop-ci", "images": [{"name": "api", "tag": "1.0"}]}  # fmt: skip
+    constructed = construct("ocir:index:OcirProject", "p-shop", {**base, "signing": signing_wire})
+    assert constructed.run.error is None, constructed.run.error
+    same = python(
+        lambda: OcirProject(
+            "p-shop",
+            {
+                "prefix": "p-shop",
+                "group_name": "shop-devs",
+                "tenancy_ocid": TENANCY,
+                "region": "fra",
+                "user_ocid": USER,
+                "tenancy_namespace": "shopns",
+                "user_name": "shop-ci",
+                "images": [{"name": "api", "tag": "1.0"}],
+                "signing": {
+                    "key_ocid": SIGNING_KEY,
+                    "key_version_ocid": SIGNING_VERSION,
+                    "clusters": [VERIFYING_CLUSTER],
+                },
+            },
+        )
+    )
+    assert declared(constructed.run) == declared(same)
+    types_declared = {r.type for r in constructed.run.resources}
+    assert {"oci:Kms/sign:Sign", "oci:Artifacts/containerImageSignature:ContainerImageSignature"} <= types_declared
+    signatures = reveal(constructed.state["images"])["api"]["signatures"]
+    assert set(signatures) == {"p-shop-api-image"}
