@@ -5,7 +5,6 @@ preview stops with nothing declared instead of `pulumi up` failing half-way.
 """
 
 import asyncio
-import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -135,32 +134,42 @@ so that a tenancy of hundreds of compartments does not meet OCI's request limits
 each invoke from asyncio's default executor, whose threads CPython caps at CPU count + 4: on a 2-core runner, 6."""
 
 
+GET_COMPARTMENTS = "oci:Identity/getCompartments:getCompartments"
 GET_POLICIES = "oci:Identity/getPolicies:getPolicies"
+GET_CONTAINER_REPOSITORIES = "oci:Artifacts/getContainerRepositories:getContainerRepositories"
 
 
-def _policies_per_compartment(compartments: list[str], filters: list[Any]) -> list[Any]:
+def _lookup(token: str, args: dict[str, Any]) -> dict[str, Any]:
+    """One blocking lookup, sent as pulumi-oci's own function sends it (its token, the camelCase arguments, the
+    package's version in the options: sdk/python/pulumi_oci/identity/get_compartments.py and the like), answered
+    untyped: the result as the wire carries it, camelCase keys. The typed result costs more to build than the
+    lookup does for a tenancy's hundreds of compartments (the SDK translates every nested item), and the check
+    reads a few fields."""
+    from pulumi_oci import _utilities
+
+    return dict(pulumi.runtime.invoke(token, args, opts=_utilities.get_invoke_opts_defaults()).value or {})
+
+
+def _policies_per_compartment(compartments: list[str], filters: list[dict[str, Any]]) -> list[Any]:
     """`get_policies` for each compartment, ``POLICY_LOOKUPS_AT_ONCE`` at a time, in the order given: each
-    result (`identity.GetPoliciesResult`), or the exception its invoke failed with.
+    result (untyped, as ``_lookup``), or the exception its invoke failed with.
 
-    What `identity.get_policies` sends (pulumi-oci sdk/python/pulumi_oci/identity/get_policies.py: the token, the
-    arguments, the package's version in the options), through the SDK's `invoke_async`, the coroutine its blocking
-    `invoke` waits for (pulumi/pulumi sdk/python/lib/pulumi/runtime/invoke.py). The engine and the provider serve
-    invokes concurrently (each is a gRPC call). The program waits for all of them before it declares anything, the
-    way the blocking invoke waits (`sync_await._sync_await`, pumping the SDK's event loop). Not the output form
+    Sent as ``_lookup`` sends it, through the SDK's `invoke_async`, the coroutine its blocking `invoke` waits for
+    (pulumi/pulumi sdk/python/lib/pulumi/runtime/invoke.py). The engine and the provider serve invokes concurrently
+    (each is a gRPC call). The program waits for all of them before it declares anything, the way the blocking
+    invoke waits (`sync_await._sync_await`, pumping the SDK's event loop). Not the output form
     (`get_policies_output`): the SDK awaits every Output when the program ends (`stack.py`, `wait_for_rpcs`), so a
     refused lookup would fail the run with the provider's raw error instead of the one-line refusal."""
     from pulumi.runtime.sync_await import _sync_await
-    from pulumi_oci import _utilities, identity
+    from pulumi_oci import _utilities
 
     async def every() -> list[Any]:
         gate = asyncio.Semaphore(POLICY_LOOKUPS_AT_ONCE)
 
         async def one(compartment_id: str) -> Any:
-            args = {"compartmentId": compartment_id, "filters": filters, "name": None, "state": None}
+            args = {"compartmentId": compartment_id, "filters": filters}
             async with gate:
-                return await pulumi.runtime.invoke_async(
-                    GET_POLICIES, args, opts=_utilities.get_invoke_opts_defaults(), typ=identity.GetPoliciesResult
-                )
+                return await pulumi.runtime.invoke_async(GET_POLICIES, args, opts=_utilities.get_invoke_opts_defaults())
 
         return await asyncio.gather(*(one(compartment_id) for compartment_id in compartments), return_exceptions=True)
 
@@ -177,25 +186,24 @@ def tenancy_contents(
     itself, then applies the filter (docs/isolation.md). All of them return before anything is declared; the
     policies' lookups run several at a time (``_policies_per_compartment``). ``where``: the isolationCheck config
     key and the stack's name, for errors."""
-    from pulumi_oci import artifacts, identity
-
     listed = _looked_up(
         "the tenancy's compartments (oci.identity.get_compartments)",
         "inspect compartments",
         where,
-        lambda: identity.get_compartments(
-            compartment_id=tenancy_ocid, compartment_id_in_subtree=True, access_level="ANY"
+        lambda: _lookup(
+            GET_COMPARTMENTS, {"compartmentId": tenancy_ocid, "compartmentIdInSubtree": True, "accessLevel": "ANY"}
         ),
     )
     compartments = [tenancy_ocid] + [
-        compartment.id
-        for compartment in listed.compartments or []
-        if compartment.state not in GONE and compartment.id != tenancy_ocid
+        str(compartment.get("id"))
+        for compartment in listed.get("compartments") or []
+        if compartment.get("state") not in GONE and compartment.get("id") != tenancy_ocid
     ]
     # Only the policies with a statement whose repository-name condition may reach this prefix cross from the
-    # provider to the program; the provider still reads every page (docs/isolation.md).
-    statements = [identity.GetPoliciesFilterArgs(name="statements", values=[reaching_regex(start)], regex=True)]
-    names = [artifacts.GetContainerRepositoriesFilterArgs(name="display_name", values=[name_regex(start)], regex=True)]
+    # provider to the program; the provider still reads every page (docs/isolation.md). A data source's filter
+    # block on the wire: {name, values, regex} (pulumi-oci's GetPoliciesFilterArgs).
+    statements = [{"name": "statements", "values": [reaching_regex(start)], "regex": True}]
+    names = [{"name": "display_name", "values": [name_regex(start)], "regex": True}]
     policies: list[TenancyPolicy] = []
     for compartment_id, listed_policies in zip(
         compartments, _policies_per_compartment(compartments, statements), strict=True
@@ -205,36 +213,34 @@ def tenancy_contents(
             raise _refusal(what, "inspect policies", where, listed_policies) from listed_policies
         policies.extend(
             TenancyPolicy(
-                id=policy.id or "",
-                name=policy.name or "",
-                compartment_id=policy.compartment_id or compartment_id,
-                statements=tuple(policy.statements or ()),
-                freeform_tags=dict(policy.freeform_tags or {}),
-                state=policy.state or "ACTIVE",
+                id=policy.get("id") or "",
+                name=policy.get("name") or "",
+                compartment_id=policy.get("compartmentId") or compartment_id,
+                statements=tuple(policy.get("statements") or ()),
+                freeform_tags=dict(policy.get("freeformTags") or {}),
+                state=policy.get("state") or "ACTIVE",
             )
-            for policy in listed_policies.policies or []
+            for policy in (listed_policies or {}).get("policies") or []
         )
     listed_repositories = _looked_up(
         "the tenancy's repositories (oci.artifacts.get_container_repositories)",
         "inspect repos",
         where,
-        functools.partial(
-            artifacts.get_container_repositories,
-            compartment_id=tenancy_ocid,
-            compartment_id_in_subtree=True,
-            filters=names,
+        lambda: _lookup(
+            GET_CONTAINER_REPOSITORIES,
+            {"compartmentId": tenancy_ocid, "compartmentIdInSubtree": True, "filters": names},
         ),
     )
     repositories = [
         TenancyRepository(
-            id=item.id or "",
-            name=item.display_name or "",
-            compartment_id=item.compartment_id or "",
-            freeform_tags=dict(item.freeform_tags or {}),
-            state=item.state or "AVAILABLE",
+            id=item.get("id") or "",
+            name=item.get("displayName") or "",
+            compartment_id=item.get("compartmentId") or "",
+            freeform_tags=dict(item.get("freeformTags") or {}),
+            state=item.get("state") or "AVAILABLE",
         )
-        for collection in listed_repositories.container_repository_collections or []
-        for item in collection.items or []
+        for collection in listed_repositories.get("containerRepositoryCollections") or []
+        for item in collection.get("items") or []
     ]
     return policies, repositories
 
