@@ -345,7 +345,6 @@ def run_stack(stack: str, *, project_dir: Path = PROJECT_DIR, **kwargs: Any) -> 
     if isinstance(mocks, OcirMocks) and mocks.plan and mocks.tenancy == Tenancy():
         # A plan's lookups are answered from the stack file's own declarations (declared_tenancy).
         mocks.tenancy = declared_tenancy(config.values, config.project, stack)
-        mocks.existing_repositories = mocks.tenancy.repositories
     if (
         len(source) == 3
         and source[1] == config.project

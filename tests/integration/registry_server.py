@@ -35,9 +35,12 @@ def free_port() -> int:
         return port
 
 
-def http_status(url: str, authorization: str | None = None) -> int:
-    """HTTP status of a GET on ``url`` (ours, on 127.0.0.1), with an ``Authorization`` header if given."""
-    request = urllib.request.Request(url, headers={"Authorization": authorization} if authorization else {})  # noqa: S310
+def http_status(
+    url: str, authorization: str | None = None, *, method: str = "GET", headers: dict[str, str] | None = None
+) -> int:
+    """HTTP status of a request to ``url`` (ours, on 127.0.0.1), with an ``Authorization`` header if given."""
+    sent = {**(headers or {}), **({"Authorization": authorization} if authorization else {})}
+    request = urllib.request.Request(url, headers=sent, method=method)  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
             status: int = response.status

@@ -13,7 +13,6 @@ that was pushed must still resolve.
 
 from __future__ import annotations
 
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +30,7 @@ from tests.integration.conftest import (
     push_index,
     pushed_digest,
 )
+from tests.integration.registry_server import http_status
 from tests.projects import DEV
 from tools.engine import types
 from tools.engine.mocks import OcirMocks
@@ -51,15 +51,9 @@ def manifest_status(registry: Registry, user: Credential, reference: str) -> int
     host_path, at, digest = reference.partition("@")
     path = host_path.split("/", 1)[1]
     name, tag = (path, digest) if at else path.rsplit(":", 1)
-    request = urllib.request.Request(f"{registry.url}/v2/{name}/manifests/{tag}", method="HEAD")  # noqa: S310
-    request.add_header("Authorization", basic_auth(user.username, user.password))
-    request.add_header("Accept", MANIFEST_TYPES)
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-            status: int = response.status
-            return status
-    except urllib.error.HTTPError as error:
-        return error.code
+    authorization = basic_auth(user.username, user.password)
+    url = f"{registry.url}/v2/{name}/manifests/{tag}"
+    return http_status(url, authorization, method="HEAD", headers={"Accept": MANIFEST_TYPES})
 
 
 def delete_manifest(registry: Registry, user: Credential, reference: str) -> int:
@@ -67,14 +61,8 @@ def delete_manifest(registry: Registry, user: Credential, reference: str) -> int
     host_path, _, digest = reference.partition("@")
     name = host_path.split("/", 1)[1].rsplit(":", 1)[0] if ":" in host_path.rsplit("/", 1)[1] else host_path
     name = name.split("/", 1)[1] if name.startswith(registry.host) else name
-    request = urllib.request.Request(f"{registry.url}/v2/{name}/manifests/{digest}", method="DELETE")  # noqa: S310
-    request.add_header("Authorization", basic_auth(user.username, user.password))
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-            status: int = response.status
-            return status
-    except urllib.error.HTTPError as error:
-        return error.code
+    url = f"{registry.url}/v2/{name}/manifests/{digest}"
+    return http_status(url, basic_auth(user.username, user.password), method="DELETE")
 
 
 def local(reference: str, registry: Registry) -> str:

@@ -100,7 +100,6 @@ class OcirMocks(pulumi.runtime.Mocks):
         self.users = {ocid: dict(user) for ocid, user in (users or {}).items()}
         self.tenancy = tenancy if tenancy is not None else Tenancy()
         self.tenancy.repositories.update({ocid: dict(repo) for ocid, repo in (existing_repositories or {}).items()})
-        self.existing_repositories = self.tenancy.repositories
         self.signer = signer
         self.previous = {(r.type, r.name): r for r in previous if r.custom}
         self.pushed: list[dict[str, str]] = []
@@ -114,6 +113,11 @@ class OcirMocks(pulumi.runtime.Mocks):
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
+    @property
+    def existing_repositories(self) -> dict[str, dict[str, Any]]:
+        """The repositories that exist before the run, by OCID: the tenancy's."""
+        return self.tenancy.repositories
+
     def _computed(self, value: Any) -> Any:
         return UNKNOWN if self.plan else value
 
@@ -124,10 +128,16 @@ class OcirMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         prior = self.previous.get((args.typ, args.name))
+        ocid: str | None
         if prior is not None and _plain(prior.inputs) == _plain(args.inputs):
-            kept = {key: reveal(value) for key, value in prior.state.items()}
-            self._kept(args.typ, kept)  # what it made is still there: its repository, its pushed manifest
-            return prior.id, kept
+            ocid, state = prior.id, {key: reveal(value) for key, value in prior.state.items()}
+        else:
+            ocid, state = self._create(args)
+        # Made now or by an earlier update, it is there: its repository, its pushed manifest.
+        self._record(args.typ, state)
+        return ocid, state
+
+    def _create(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         state = dict(args.inputs)
         if args.typ == AUTH_TOKEN:
             token = self.users.get(str(reveal(state.get("userId"))), {}).get("token", self.token)
@@ -140,7 +150,6 @@ class OcirMocks(pulumi.runtime.Mocks):
             return self._ocid("policy"), state
         if args.typ == REPOSITORY:
             state.update(namespace=self._computed(self.namespace), state=self._computed("AVAILABLE"))
-            self.repository_compartments[str(state.get("displayName"))] = str(reveal(state.get("compartmentId")))
             if args.resource_id:
                 # An import: the engine reads the existing repository, it creates nothing.
                 if args.resource_id not in self.existing_repositories:
@@ -152,7 +161,6 @@ class OcirMocks(pulumi.runtime.Mocks):
             repository = image_name.rsplit(":", 1)[0]
             digest = hashlib.sha256(image_name.encode()).hexdigest()
             state.update(repoDigest=self._computed(f"{repository}@sha256:{digest}"))
-            self._pushed(image_name, f"sha256:{digest}")
             return self._computed(f"{image_name}-{digest[:12]}"), state
         if args.typ == INDEX:
             # Like a pushed copy, a digest of the mock's own: what a registry answers for an index it was
@@ -160,7 +168,6 @@ class OcirMocks(pulumi.runtime.Mocks):
             tag = str(reveal(state.get("tag", "")))
             digest = f"sha256:{hashlib.sha256(f'index:{tag}'.encode()).hexdigest()}"
             state.update(ref=self._computed(f"{tag}@{digest}"))
-            self._pushed(tag, digest)
             return self._computed(tag), state
         if args.typ == STACK_REFERENCE:
             stack = str(state.get("name"))
@@ -179,7 +186,6 @@ class OcirMocks(pulumi.runtime.Mocks):
             pushed = str(reveal(state.get("name", "")))
             digest = f"sha256:{hashlib.sha256(f'pushed:{pushed}'.encode()).hexdigest()}"
             state.update(sha256Digest=self._computed(digest))
-            self._pushed(pushed, digest)
             return self._computed(f"{reveal(state.get('name'))}@{digest}"), state
         if args.typ == KMS_SIGN:
             key = str(state.get("keyId", ""))
@@ -198,10 +204,11 @@ class OcirMocks(pulumi.runtime.Mocks):
             return ocid, state
         return "" if not args.custom else self._ocid("resource"), state
 
-    def _kept(self, typ: str, state: Mapping[str, Any]) -> None:
-        """What an earlier update made (a same step) is still there: a repository, a pushed manifest."""
+    def _record(self, typ: str, state: Mapping[str, Any]) -> None:
+        """What the registry lists after a resource is made (or kept): a repository's compartment, by name; the
+        manifest a push reported, read from the push's outputs."""
         if typ == REPOSITORY:
-            self.repository_compartments[str(state.get("displayName"))] = str(state.get("compartmentId"))
+            self.repository_compartments[str(state.get("displayName"))] = str(reveal(state.get("compartmentId")))
         elif typ == IMAGE:
             repository, _, digest = str(state.get("repoDigest", "")).partition("@")
             self._pushed(repository, digest)
